@@ -1,0 +1,56 @@
+# Opora's commands. `make demo` and `make test` are the two that matter; see README.md.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON_VERSION := $(shell cat .python-version)
+PORT ?= 8000
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opora
+export OPORA_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test install test-deps lint typecheck unit messages lock serve clean
+
+## demo: install, migrate the embedded database, load the demo organisation, serve with the task worker
+demo: install
+	OPORA_ENVIRONMENT=development $(BIN)/python manage.py migrate --no-input -v 0
+	OPORA_ENVIRONMENT=development $(BIN)/python manage.py load_demo
+	OPORA_ENVIRONMENT=development PORT=$(PORT) scripts/serve
+
+## test: ruff, mypy, then unit and browser tests on SQLite and (when it answers) PostgreSQL
+test: install test-deps
+	scripts/test
+
+install: $(VENV)/.installed opora/locale/bg/LC_MESSAGES/django.mo
+
+$(VENV)/.installed: requirements.lock .python-version
+	scripts/ensure-system-packages gettext
+	test -x $(BIN)/python || $$(scripts/find-python $(PYTHON_VERSION)) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	touch $@
+
+opora/locale/bg/LC_MESSAGES/django.mo: opora/locale/bg/LC_MESSAGES/django.po $(VENV)/.installed
+	cd opora && ../$(BIN)/python ../manage.py compilemessages -v 0
+
+test-deps:
+	scripts/ensure-system-packages chromium
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+## messages: extract translatable strings into opora/locale (then translate the new ones)
+messages: install
+	cd opora && OPORA_ENVIRONMENT=development ../$(BIN)/python ../manage.py makemessages -l bg --no-location --no-obsolete
+
+## lock: re-resolve requirements.lock from pyproject.toml
+lock: install
+	$(BIN)/python -m pip install -q uv==0.9.9
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock -q
+
+serve: install
+	PORT=$(PORT) scripts/serve
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

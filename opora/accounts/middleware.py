@@ -1,0 +1,29 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from opora.accounts.mfa import has_totp, mfa_required
+
+# Pages a user who still has to set up two-factor authentication may open.
+_ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/")
+
+
+class RequireMfaMiddleware:
+    """Sends a user whose role requires two-factor authentication to set it up before anything else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(_ALLOWED_PREFIXES)
+            and mfa_required(user)
+            and not has_totp(user)
+        ):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

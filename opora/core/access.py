@@ -1,0 +1,211 @@
+"""Who may see and do what: decided here and nowhere else.
+
+Every list, search, report and export reaches its rows through ``scope()``; every page that shows one
+record fetches it through ``get_for_user_or_404()``. Rules:
+
+- deny unless allowed: a permission not granted to a role below is refused;
+- a user sees only records of the services they belong to; the organisation administrator sees every
+  service of the organisation;
+- monitoring-and-evaluation users see aggregates, never names: person-level records are never in
+  their scope;
+- a record the user must not know exists is "not found" (404), never "forbidden" (403), and the attempt
+  is written to the view log.
+
+A model states how it is scoped with a ``scope_by`` class attribute: "organisation", "service",
+"services" (many-to-many) or "staff" (the user model). Later apps add their models the same way.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from opora.accounts.models import User
+from opora.organisation.models import Membership, Organisation, Role, Service
+
+
+class Perm:
+    """The permissions Opora checks. Names read as "<thing>.<verb>"."""
+
+    HOME = "home.view"
+    SERVICE_VIEW = "service.view"
+    SERVICE_MANAGE = "service.manage"
+    PROGRAMME_VIEW = "programme.view"
+    PROGRAMME_MANAGE = "programme.manage"
+    STAFF_VIEW = "staff.view"
+    STAFF_MANAGE = "staff.manage"
+    ORGANISATION_MANAGE = "organisation.manage"
+    AUDIT_VIEW = "audit.view"
+    PERSON_VIEW = "person.view"
+    AGGREGATE_VIEW = "aggregate.view"
+
+
+_CASEWORK = {Perm.HOME, Perm.SERVICE_VIEW, Perm.PROGRAMME_VIEW, Perm.PERSON_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ADMINISTRATOR: frozenset(
+        _CASEWORK
+        | {
+            Perm.SERVICE_MANAGE,
+            Perm.PROGRAMME_MANAGE,
+            Perm.STAFF_VIEW,
+            Perm.STAFF_MANAGE,
+            Perm.ORGANISATION_MANAGE,
+            Perm.AUDIT_VIEW,
+            Perm.AGGREGATE_VIEW,
+        }
+    ),
+    Role.HEAD: frozenset(_CASEWORK | {Perm.STAFF_VIEW, Perm.AGGREGATE_VIEW}),
+    Role.SOCIAL_WORKER: frozenset(_CASEWORK),
+    Role.PSYCHOLOGIST: frozenset(_CASEWORK),
+    Role.PEDAGOGUE: frozenset(_CASEWORK),
+    Role.FOSTER_CARE: frozenset(_CASEWORK),
+    Role.VOLUNTEER_COORDINATOR: frozenset(_CASEWORK),
+    # A volunteer sees only their own pairing (a later issue); nothing of the services themselves.
+    Role.VOLUNTEER: frozenset({Perm.HOME}),
+    # Monitoring and evaluation: aggregates and the list of services, never a name.
+    Role.MONITORING: frozenset({Perm.HOME, Perm.SERVICE_VIEW, Perm.PROGRAMME_VIEW, Perm.AGGREGATE_VIEW}),
+}
+
+
+def memberships(user: Any) -> list[Membership]:
+    """The user's roles, read once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_opora_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("service"))
+        user._opora_memberships = cached
+    return cached
+
+
+def forget_memberships(user: Any) -> None:
+    """Drop the cached roles after they change within a request."""
+    if hasattr(user, "_opora_memberships"):
+        del user._opora_memberships
+
+
+def is_administrator(user: Any) -> bool:
+    return any(m.role == Role.ADMINISTRATOR for m in memberships(user))
+
+
+def roles_of(user: Any) -> set[str]:
+    return {m.role for m in memberships(user)}
+
+
+def has_permission(user: Any, permission: str, service: Service | None = None) -> bool:
+    """Whether the user holds ``permission`` anywhere, or in ``service`` when one is given."""
+    for membership in memberships(user):
+        granted = permission in ROLE_PERMISSIONS.get(membership.role, frozenset())
+        if not granted:
+            continue
+        if membership.role == Role.ADMINISTRATOR:
+            if service is None or service.organisation_id == user.organisation_id:
+                return True
+        elif service is None or membership.service_id == service.pk:
+            return True
+    return False
+
+
+def service_ids_with(user: Any, permission: str) -> set[int] | None:
+    """Ids of services where the user holds ``permission``; None means every service of the organisation."""
+    ids: set[int] = set()
+    for membership in memberships(user):
+        if permission not in ROLE_PERMISSIONS.get(membership.role, frozenset()):
+            continue
+        if membership.role == Role.ADMINISTRATOR:
+            return None
+        assert membership.service_id is not None
+        ids.add(membership.service_id)
+    return ids
+
+
+def scope[M: Model](user: Any, queryset: QuerySet[M], permission: str) -> QuerySet[M]:
+    """The rows of ``queryset`` the user may reach with ``permission``; none when in doubt."""
+    model = queryset.model
+    how = getattr(model, "scope_by", None)
+    if how is None or not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return queryset.none()
+    if (
+        getattr(model, "is_person_level", False)
+        and Role.MONITORING in roles_of(user)
+        and not any(permission in ROLE_PERMISSIONS[role] for role in roles_of(user) - {Role.MONITORING})
+    ):
+        return queryset.none()
+    ids = service_ids_with(user, permission)
+    if ids is not None and not ids:
+        return queryset.none()
+    return queryset.filter(_scope_filter(how, user.organisation_id, ids)).distinct()
+
+
+def _scope_filter(how: str, organisation_id: int, service_ids: set[int] | None) -> Q:
+    """The filter for one way of scoping: within the organisation, then within the services."""
+    if how == "organisation":
+        return Q(pk=organisation_id) if service_ids is None else Q(pk=organisation_id, services__in=service_ids)
+    paths = {
+        "self": ("organisation_id", "pk__in"),
+        "service": ("service__organisation_id", "service_id__in"),
+        "services": ("organisation_id", "services__in"),
+        "staff": ("organisation_id", "memberships__service_id__in"),
+    }
+    if how not in paths:
+        raise ValueError(f"unknown scope_by {how!r}")
+    organisation_path, service_path = paths[how]
+    condition = Q(**{organisation_path: organisation_id})
+    if service_ids is not None:
+        condition &= Q(**{service_path: service_ids})
+    return condition
+
+
+def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], permission: str, **lookup: Any) -> M:
+    """One record the user may reach, or 404 — and a denied attempt on a real record is logged."""
+    from opora.audit.log import log_view_denied
+
+    found = scope(request.user, queryset, permission).filter(**lookup).first()
+    if found is not None:
+        return found
+    existing = queryset.model._base_manager.filter(**lookup).first()
+    if existing is not None and request.user.is_authenticated:
+        log_view_denied(request, existing)
+    raise Http404
+
+
+def require(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: anonymous users go to the login page; users without ``permission`` get 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_permission(request.user, permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.opora_permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def visible_services(user: Any, permission: str = Perm.SERVICE_VIEW) -> QuerySet[Service]:
+    return scope(user, Service.objects.all(), permission)
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user of a view behind ``require`` (there, never anonymous)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def organisation_of(request: HttpRequest) -> Organisation:
+    """The acting user's organisation; a user who belongs to none reaches nothing."""
+    organisation = acting_user(request).organisation
+    if organisation is None:
+        raise Http404
+    return organisation

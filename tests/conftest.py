@@ -1,0 +1,69 @@
+"""Shared fixtures: a small named world of one organisation, two services and a user in every role."""
+
+import os
+from dataclasses import dataclass, field
+
+os.environ.setdefault("OPORA_ENVIRONMENT", "test")
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest
+from django.test import Client
+
+from opora.accounts.models import User
+from opora.organisation.models import Membership, Organisation, Role, Service, ServiceKind
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    """One organisation with an own and an other service; ``users[role]`` holds that role in ``own``."""
+
+    organisation: Organisation
+    own: Service
+    other: Service
+    users: dict[str, User] = field(default_factory=dict)
+    outsider: User | None = None
+
+    def client_for(self, role: str) -> Client:
+        client = Client()
+        client.force_login(self.users[role])
+        return client
+
+
+def make_user(username: str, organisation: Organisation, role: str, service: Service | None) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        first_name=username.capitalize(),
+        last_name="Тестов",
+        email=f"{username}@example.org",
+        organisation=organisation,
+    )
+    Membership.objects.create(user=user, role=role, service=None if role == Role.ADMINISTRATOR else service)
+    return user
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    organisation = Organisation.objects.create(name="Сдружение „Опора“", municipality="Русе")
+    own = Service.objects.create(
+        organisation=organisation,
+        name="ЦОП Русе",
+        kind=ServiceKind.SPECIALISED,
+        municipality="Русе",
+        capacity=60,
+    )
+    other = Service.objects.create(
+        organisation=organisation,
+        name="ЦОП Хисаря",
+        kind=ServiceKind.GENERAL_ACCESS,
+        municipality="Хисаря",
+        capacity=30,
+    )
+    built = World(organisation=organisation, own=own, other=other)
+    for role in Role:
+        built.users[role] = make_user(role.value, organisation, role, own)
+    built.outsider = make_user("outsider", organisation, Role.SOCIAL_WORKER, other)
+    return built
