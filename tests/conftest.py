@@ -8,12 +8,19 @@ os.environ.setdefault("OPORA_ENVIRONMENT", "test")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from opora.accounts.models import User
 from opora.organisation.models import Membership, Organisation, Role, Service, ServiceKind
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """allauth keeps its per-address rate limits in the cache, which outlives each test's database."""
+    cache.clear()
 
 
 @dataclass

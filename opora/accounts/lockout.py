@@ -13,3 +13,15 @@ def lockout_response(request: HttpRequest, original_response: Any = None, creden
     """
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "account/lockout.html", {"cooloff_minutes": minutes}, status=429)
+
+
+def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """The username of a login attempt, as allauth passes it to the backends or as the form posted it.
+
+    Axes must see the same username whether or not the account exists, so that a lockout of an
+    unknown name looks exactly like a lockout of a real one.
+    """
+    if credentials and credentials.get("username"):
+        return str(credentials["username"])
+    posted = request.POST.get("login") if request is not None else None
+    return posted or None

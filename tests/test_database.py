@@ -1,0 +1,41 @@
+"""The databases are set up the way Opora's search and concurrency need them."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.support import last_line, run_manage
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="runs in the PostgreSQL pass")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_database_locale_is_not_c_so_trigrams_see_cyrillic() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datctype FROM pg_database WHERE datname = current_database()")
+        (ctype,) = cursor.fetchone()
+        assert ctype not in {"C", "POSIX"}, f"database created with LC_CTYPE={ctype}: pg_trgm will not see Cyrillic"
+        cursor.execute("SELECT show_trgm('Иван')")
+        (trigrams,) = cursor.fetchone()
+    assert len(trigrams) >= 4, trigrams
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_opora_creates_its_databases_from_template0_with_a_utf8_locale() -> None:
+    suffix = connection.creation.sql_table_creation_suffix()
+    assert "TEMPLATE template0" in suffix
+    assert "UTF-8" in suffix
+
+
+def test_the_embedded_database_runs_in_wal_mode(tmp_path: Path) -> None:
+    code = (
+        "from django.db import connection as c; k = c.cursor(); "
+        "k.execute('PRAGMA journal_mode'); print(k.fetchone()[0])"
+    )
+    result = run_manage(tmp_path, "shell", "-c", code, environment="development")
+    assert result.returncode == 0, result.stderr
+    assert last_line(result) == "wal"
+    assert (tmp_path / "opora.sqlite3").exists()
