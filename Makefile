@@ -4,10 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON_VERSION := $(shell cat .python-version)
 PORT ?= 8000
-POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opora
 export OPORA_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install test-deps lint typecheck unit messages lock serve clean
+.PHONY: demo test install test-deps lint typecheck messages lock serve clean
 
 ## demo: install, migrate the embedded database, load the demo organisation, serve with the task worker
 demo: install
@@ -28,7 +27,7 @@ $(VENV)/.installed: requirements.lock .python-version
 	touch $@
 
 opora/locale/bg/LC_MESSAGES/django.mo: opora/locale/bg/LC_MESSAGES/django.po $(VENV)/.installed
-	cd opora && ../$(BIN)/python ../manage.py compilemessages -v 0
+	cd opora && OPORA_ENVIRONMENT=development ../$(BIN)/python ../manage.py compilemessages -v 0
 
 test-deps:
 	scripts/ensure-system-packages chromium
@@ -38,7 +37,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy
+	OPORA_ENVIRONMENT=test $(BIN)/mypy
 
 ## messages: extract translatable strings into opora/locale (then translate the new ones)
 messages: install
@@ -49,8 +48,9 @@ lock: install
 	$(BIN)/python -m pip install -q uv==0.9.9
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock -q
 
+## serve: serve the embedded database as it is (development settings) with the task worker
 serve: install
-	PORT=$(PORT) scripts/serve
+	OPORA_ENVIRONMENT=development PORT=$(PORT) scripts/serve
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -124,6 +124,16 @@ else:
         }
     }
 
+# --- Cache --------------------------------------------------------------------------------------
+# allauth keeps login rate limits and used TOTP codes in the cache: with several app servers they
+# must share one, so production points REDIS_URL at Redis. One process alone may use its memory.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # --- Background work ------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -163,7 +173,8 @@ if ENVIRONMENT == "test":
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Opora"
 
-# Idle sessions end: the cookie lives SESSION_IDLE_MINUTES after the last request.
+# Idle sessions end SESSION_IDLE_MINUTES after the last request: every request renews the server-side
+# expiry, and the cookie itself ends with the browser.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -180,8 +191,12 @@ AXES_LOCKOUT_CALLABLE = "opora.accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "opora.accounts.lockout.attempted_username"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client address behind PROXY_COUNT trusted reverse proxies. With no proxy, X-Forwarded-For is
+# ignored: a client could otherwise pick a new "address" for every guess and never be locked out.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+ALLAUTH_TRUSTED_PROXY_COUNT = PROXY_COUNT
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "bg"

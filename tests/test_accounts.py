@@ -223,3 +223,21 @@ def test_a_refused_staff_form_keeps_what_was_typed(world: World) -> None:
 def test_nobody_can_sign_up(world: World) -> None:
     Client().post(reverse("account_signup"), {"username": "intruder", "password1": "a long password 2026"})
     assert not User.objects.filter(username="intruder").exists()
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(world: World) -> None:
+    # With no trusted proxy configured, X-Forwarded-For is the client's own word and is ignored.
+    for guess in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            LOGIN,
+            {"login": "social_worker", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{guess}",
+        )
+    response = Client().post(
+        LOGIN,
+        {"login": "social_worker", "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.200",
+    )
+    assert response.status_code == 429

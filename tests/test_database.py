@@ -39,3 +39,17 @@ def test_the_embedded_database_runs_in_wal_mode(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert last_line(result) == "wal"
     assert (tmp_path / "opora.sqlite3").exists()
+
+
+def test_several_app_servers_share_the_cache_through_redis(tmp_path: Path) -> None:
+    code = (
+        "from django.core.cache import cache; cache.set('opora-probe', 'shared', 30); print(cache.get('opora-probe'))"
+    )
+    result = run_manage(tmp_path, "shell", "-c", code, environment="development", REDIS_URL="redis://127.0.0.1:6379/15")
+    assert result.returncode == 0, result.stderr
+    assert last_line(result) == "shared"
+    reader = "from django.core.cache import caches; c = caches['default']; print(type(c).__name__, c.get('opora-probe'))"  # noqa: E501
+    other_process = run_manage(
+        tmp_path, "shell", "-c", reader, environment="development", REDIS_URL="redis://127.0.0.1:6379/15"
+    )
+    assert last_line(other_process) == "RedisCache shared"

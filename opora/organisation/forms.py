@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
@@ -64,11 +65,22 @@ class StaffForm(forms.ModelForm):
         model = User
         fields = ["username", "first_name", "last_name", "email", "job_title", "phone", "is_active"]
 
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation: Organisation, editor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.organisation = organisation
+        self.editor = editor
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # An administrator who could demote or deactivate themselves could leave nobody to undo it.
+        if self.instance.pk is not None and self.instance.pk == self.editor.pk:
+            if not cleaned.get("is_administrator"):
+                self.add_error("is_administrator", _("You cannot remove your own administrator role."))
+            if not cleaned.get("is_active"):
+                self.add_error("is_active", _("You cannot deactivate your own account."))
+        return cleaned
 
 
 class NewStaffForm(StaffForm):
@@ -85,7 +97,11 @@ class NewStaffForm(StaffForm):
 
 
 class MembershipForm(forms.ModelForm):
-    role = forms.ChoiceField(label=_("role"), choices=[(r.value, r.label) for r in SERVICE_ROLES])
+    # The blank first option matters: a browser always sends a select's value, so without it every
+    # untouched extra row would arrive as "head of service" and fail for want of a service.
+    role = forms.ChoiceField(
+        label=_("role"), choices=[("", BLANK_CHOICE_LABEL), *((r.value, r.label) for r in SERVICE_ROLES)]
+    )
 
     class Meta:
         model = Membership

@@ -13,6 +13,7 @@ from opora.accounts.models import User
 from opora.audit.log import log_view
 from opora.core.access import (
     Perm,
+    acting_user,
     forget_memberships,
     get_for_user_or_404,
     has_permission,
@@ -207,7 +208,9 @@ def _staff_form(request: HttpRequest, member: User) -> HttpResponse:
     initial = {
         "is_administrator": member.pk is not None and member.memberships.filter(role=Role.ADMINISTRATOR).exists()
     }
-    form = form_class(request.POST or None, instance=member, organisation=organisation, initial=initial)
+    form = form_class(
+        request.POST or None, instance=member, organisation=organisation, editor=acting_user(request), initial=initial
+    )
     formset = MembershipFormSet(
         request.POST or None,
         instance=member,
