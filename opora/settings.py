@@ -170,6 +170,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": False}
 if ENVIRONMENT == "test":
     # Tests log in hundreds of times; Argon2's deliberate slowness would only slow the suite.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Staff e-mail addresses are entered by the administrator, not verified by mail: that must not stop
+# anyone from setting up the two-factor authentication their role requires.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Opora"
 
@@ -202,6 +205,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = PROXY_COUNT
 LANGUAGE_CODE = "bg"
 LANGUAGES = [("bg", _("Bulgarian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "opora" / "locale"]
+FORMAT_MODULE_PATH = ["opora.formats"]
 TIME_ZONE = "Europe/Sofia"
 USE_I18N = True
 USE_TZ = True

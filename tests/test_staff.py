@@ -76,3 +76,22 @@ def test_an_administrator_gives_a_role_in_another_service(world: World) -> None:
     assert response.status_code == 302, response.context and response.context["formset"].errors
     roles = set(Membership.objects.filter(user=worker).values_list("service_id", "role"))
     assert roles == {(world.own.pk, Role.SOCIAL_WORKER), (world.other.pk, Role.PEDAGOGUE)}
+
+
+def test_a_head_sees_a_colleagues_roles_only_in_their_own_services(world: World) -> None:
+    worker = world.users[Role.SOCIAL_WORKER]
+    Membership.objects.create(user=worker, service=world.other, role=Role.PEDAGOGUE)
+    client = world.client_for(Role.HEAD)
+    detail = client.get(reverse("staff_detail", args=[worker.pk]))
+    assert [m.service for m in detail.context["memberships"]] == [world.own]
+    listing = client.get(reverse("staff_list"))
+    shown = next(member for member in listing.context["staff"] if member.pk == worker.pk)
+    assert [m.service for m in shown.memberships.all()] == [world.own]
+    assert world.other.name not in listing.content.decode()
+
+
+def test_the_administrator_sees_every_role(world: World) -> None:
+    worker = world.users[Role.SOCIAL_WORKER]
+    Membership.objects.create(user=worker, service=world.other, role=Role.PEDAGOGUE)
+    detail = world.client_for(Role.ADMINISTRATOR).get(reverse("staff_detail", args=[worker.pk]))
+    assert {m.service for m in detail.context["memberships"]} == {world.own, world.other}

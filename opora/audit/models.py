@@ -4,11 +4,14 @@ Both tables are append-only. The models refuse updates and deletes, and a databa
 (migration 0002) refuses UPDATE statements, so not even raw SQL through the app rewrites history.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +45,15 @@ class ChangeEvent(AppendOnlyModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("who")
     )
+    # The organisation the record belongs to; no database constraint, so that the trail outlives it.
+    organisation = models.ForeignKey(
+        "organisation.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
     action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
     object_id = models.CharField(_("record"), max_length=64)
@@ -58,15 +70,46 @@ class ChangeEvent(AppendOnlyModel):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
     def rows(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for display; a many-to-many change reads as before and after sets."""
+        """(field, before, after) as a person reads them: field labels, choice labels, yes and no.
+
+        A many-to-many change reads as the records removed (before) and added (after).
+        """
+        model = self.content_type.model_class()
         result: list[tuple[str, object, object]] = []
-        for field, values in self.changes.items():
+        for name, values in self.changes.items():
+            label, show = _describe_field(model, name)
             if isinstance(values, dict):
                 removed = values.get("removed") or values.get("cleared") or []
-                result.append((field, ", ".join(removed), ", ".join(values.get("added", []))))
+                result.append((label, ", ".join(removed), ", ".join(values.get("added", []))))
             else:
-                result.append((field, values[0], values[1]))
+                result.append((label, show(values[0]), show(values[1])))
         return result
+
+
+def _describe_field(model: type[models.Model] | None, name: str) -> tuple[str, Callable[[Any], Any]]:
+    """The field's translated label, and how to show one of its stored values."""
+    try:
+        field = model._meta.get_field(name) if model else None
+    except FieldDoesNotExist:
+        field = None
+    if field is None:
+        return name, _plain_value
+    choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}  # type: ignore[union-attr]
+
+    def show(value: Any) -> Any:
+        if isinstance(value, str) and value in choices:
+            return str(choices[value])
+        return _plain_value(value)
+
+    return str(capfirst(getattr(field, "verbose_name", name))), show
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return value
 
 
 class ViewOutcome(models.TextChoices):

@@ -4,6 +4,7 @@ Signals are used here (and nowhere else for business logic) because the trail mu
 every caller remembering to write it: a change made through any form, service or command is kept.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,11 +22,26 @@ SECRET_FIELDS = {"password"}
 IGNORED_FIELDS = {"last_login"}
 
 _registered: dict[type[models.Model], set[str]] = {}
+_organisation_of: dict[type[models.Model], Callable[[Any], int | None]] = {}
 
 
-def register(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> None:
-    """Record every create, update and delete of ``model`` (and changes to its many-to-many fields)."""
+def _own_organisation_id(instance: Any) -> int | None:
+    return getattr(instance, "organisation_id", None)
+
+
+def register(
+    model: type[models.Model],
+    *,
+    exclude: tuple[str, ...] = (),
+    organisation: Callable[[Any], int | None] = _own_organisation_id,
+) -> None:
+    """Record every create, update and delete of ``model`` (and changes to its many-to-many fields).
+
+    ``organisation`` gives the id of the organisation a record belongs to, so that a change made by the
+    system (no actor) is shown to that organisation's administrator and no other.
+    """
     _registered[model] = set(exclude) | IGNORED_FIELDS
+    _organisation_of[model] = organisation
     uid = f"audit-{model._meta.label}"
     pre_save.connect(_remember_before, sender=model, dispatch_uid=f"{uid}-pre", weak=False)
     post_save.connect(_record_save, sender=model, dispatch_uid=f"{uid}-post", weak=False)
@@ -71,6 +87,7 @@ def _remember_before(sender: type[models.Model], instance: models.Model, **kwarg
 def _write(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
     ChangeEvent.objects.create(
         actor=current_actor(),
+        organisation_id=_organisation_of.get(type(instance), _own_organisation_id)(instance),
         action=action,
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),
@@ -105,10 +122,31 @@ def _record_delete(sender: type[models.Model], instance: models.Model, **kwargs:
     _write(instance, ChangeAction.DELETED, {name: [value, None] for name, value in snapshot(instance).items()})
 
 
-def _record_m2m(sender: Any, instance: models.Model, action: str, model: Any, pk_set: Any, **kwargs: Any) -> None:
-    if action not in {"post_add", "post_remove", "post_clear"} or type(instance) not in _registered:
+def _record_m2m(
+    sender: Any, instance: models.Model, action: str, reverse: bool, model: Any, pk_set: Any, **kwargs: Any
+) -> None:
+    # The model that declares the field: ``instance``'s, or, for a change made from the other side
+    # (``service.programmes.add(programme)``), the model of the records added or removed.
+    owner = model if reverse else type(instance)
+    if action not in {"pre_clear", "post_add", "post_remove", "post_clear"} or owner not in _registered:
         return
-    field = next(f for f in instance._meta.many_to_many if f.remote_field.through is sender)
-    names = sorted(str(obj) for obj in model._base_manager.filter(pk__in=pk_set or []))
+    field = next(f for f in owner._meta.many_to_many if f.remote_field.through is sender)
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    if reverse:
+        source, target = target, source
+    if action == "pre_clear":
+        # clear() does not say what it removes: remember it while it is still there.
+        cleared = set(sender._base_manager.filter(**{source: instance.pk}).values_list(target, flat=True))
+        instance._audit_cleared = cleared  # type: ignore[attr-defined]
+        return
+    if action == "post_clear":
+        pk_set = getattr(instance, "_audit_cleared", set())
+    if not pk_set:
+        return
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
-    _write(instance, ChangeAction.CHANGED, {field.name: {verb: names}})
+    others = model._base_manager.filter(pk__in=pk_set)
+    if not reverse:
+        _write(instance, ChangeAction.CHANGED, {field.name: {verb: sorted(str(obj) for obj in others)}})
+        return
+    for other in others:
+        _write(other, ChangeAction.CHANGED, {field.name: {"removed" if verb == "cleared" else verb: [str(instance)]}})

@@ -7,16 +7,16 @@ from django.shortcuts import render
 
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent, ViewEvent
-from opora.core.access import Perm, require, scope
+from opora.core.access import Perm, organisation_of, require, scope
 from opora.core.htmx import htmx_partial
 
 PAGE_SIZE = 50
 
 
 def _events_of_organisation(request: HttpRequest, events: QuerySet) -> QuerySet:
-    """Events by the administrator's own organisation's staff, or by the system."""
+    """Events by the administrator's own organisation's staff, or by the system on its records."""
     staff = scope(request.user, User.objects.all(), Perm.AUDIT_VIEW)
-    return events.filter(actor__in=staff) | events.filter(actor__isnull=True)
+    return events.filter(actor__in=staff) | events.filter(actor__isnull=True, organisation=organisation_of(request))
 
 
 def _page(request: HttpRequest, events: QuerySet, template: str, partial: str) -> HttpResponse:

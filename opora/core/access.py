@@ -11,8 +11,10 @@ record fetches it through ``get_for_user_or_404()``. Rules:
 - a record the user must not know exists is "not found" (404), never "forbidden" (403), and the attempt
   is written to the view log.
 
-A model states how it is scoped with a ``scope_by`` class attribute: "organisation", "service",
-"services" (many-to-many) or "staff" (the user model). Later apps add their models the same way.
+A model states how it is scoped with a ``scope_by`` class attribute: "organisation", "self" (a
+service), "service" (a foreign key to one), "services" (many-to-many), "staff" (the user model) or
+"membership" (a staff member's role in a service).
+Later apps add their models the same way.
 """
 
 from collections.abc import Callable
@@ -111,11 +113,17 @@ def has_permission(user: Any, permission: str, service: Service | None = None) -
     return False
 
 
-def service_ids_with(user: Any, permission: str) -> set[int] | None:
-    """Ids of services where the user holds ``permission``; None means every service of the organisation."""
+def service_ids_with(user: Any, permission: str, *, person_level: bool = False) -> set[int] | None:
+    """Ids of services where the user holds ``permission``; None means every service of the organisation.
+
+    For person-level records a monitoring role counts nowhere: it never reaches a name, even for a user
+    who does casework in another service.
+    """
     ids: set[int] = set()
     for membership in memberships(user):
         if permission not in ROLE_PERMISSIONS.get(membership.role, frozenset()):
+            continue
+        if person_level and membership.role == Role.MONITORING:
             continue
         if membership.role == Role.ADMINISTRATOR:
             return None
@@ -130,13 +138,7 @@ def scope[M: Model](user: Any, queryset: QuerySet[M], permission: str) -> QueryS
     how = getattr(model, "scope_by", None)
     if how is None or not getattr(user, "is_authenticated", False) or user.organisation_id is None:
         return queryset.none()
-    if (
-        getattr(model, "is_person_level", False)
-        and Role.MONITORING in roles_of(user)
-        and not any(permission in ROLE_PERMISSIONS[role] for role in roles_of(user) - {Role.MONITORING})
-    ):
-        return queryset.none()
-    ids = service_ids_with(user, permission)
+    ids = service_ids_with(user, permission, person_level=getattr(model, "is_person_level", False))
     if ids is not None and not ids:
         return queryset.none()
     return queryset.filter(_scope_filter(how, user.organisation_id, ids)).distinct()
@@ -151,6 +153,7 @@ def _scope_filter(how: str, organisation_id: int, service_ids: set[int] | None) 
         "service": ("service__organisation_id", "service_id__in"),
         "services": ("organisation_id", "services__in"),
         "staff": ("organisation_id", "memberships__service_id__in"),
+        "membership": ("user__organisation_id", "service_id__in"),
     }
     if how not in paths:
         raise ValueError(f"unknown scope_by {how!r}")

@@ -10,6 +10,8 @@ class OrganisationConfig(AppConfig):
         from opora.audit.registry import register
         from opora.organisation.models import Membership, Organisation, Programme, RolePolicy, Service
 
-        for model in (Organisation, Service, Programme, Membership, RolePolicy):
+        for model in (Service, Programme, RolePolicy):
             register(model)
+        register(Organisation, organisation=lambda organisation: organisation.pk)
+        register(Membership, organisation=lambda membership: membership.user.organisation_id)
         register(User, exclude=("last_login",))

@@ -27,7 +27,7 @@ class OrganisationForm(forms.ModelForm):
 
 class ServiceForm(forms.ModelForm):
     activity_types = forms.MultipleChoiceField(
-        label=_("activity types"),
+        label=_("Activity types"),
         choices=ActivityType.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -100,7 +100,7 @@ class MembershipForm(forms.ModelForm):
     # The blank first option matters: a browser always sends a select's value, so without it every
     # untouched extra row would arrive as "head of service" and fail for want of a service.
     role = forms.ChoiceField(
-        label=_("role"), choices=[("", BLANK_CHOICE_LABEL), *((r.value, r.label) for r in SERVICE_ROLES)]
+        label=_("Role"), choices=[("", BLANK_CHOICE_LABEL), *((r.value, r.label) for r in SERVICE_ROLES)]
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -105,7 +106,7 @@ class Service(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"), validators=[MinValueValidator(1)], help_text=_("The maximum number of users.")
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("service", "active"), default=True)
 
     class Meta:
         verbose_name = _("service")
@@ -140,7 +141,7 @@ class Programme(models.Model):
     direction = models.CharField(_("direction"), max_length=30, choices=Direction.choices)
     description = models.TextField(_("description"), blank=True)
     services = models.ManyToManyField(Service, related_name="programmes", blank=True, verbose_name=_("services"))
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("programme", "active"), default=True)
 
     class Meta:
         verbose_name = _("programme")
@@ -156,6 +157,8 @@ class Programme(models.Model):
 
 class Membership(models.Model):
     """A staff member's role in one service, or across the organisation for an administrator."""
+
+    scope_by = "membership"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")

@@ -2,7 +2,7 @@
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -160,10 +160,15 @@ def _programme_form(request: HttpRequest, programme: Programme) -> HttpResponse:
 # --- Staff ----------------------------------------------------------------------------------------
 
 
+def _visible_roles(request: HttpRequest) -> QuerySet[Membership]:
+    """Roles the user may see: a head of service sees a colleague's roles only in their own services."""
+    return scope(request.user, Membership.objects.select_related("service"), Perm.STAFF_VIEW)
+
+
 @require(Perm.STAFF_VIEW)
 def staff_list(request: HttpRequest) -> HttpResponse:
     staff = scope(request.user, User.objects.all(), Perm.STAFF_VIEW).prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("service"))
+        Prefetch("memberships", queryset=_visible_roles(request).order_by("service__name"))
     )
     return render(
         request,
@@ -181,7 +186,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "organisation/staff_detail.html",
         {
             "member": member,
-            "memberships": member.memberships.select_related("service").order_by("service__name"),
+            "memberships": _visible_roles(request).filter(user=member).order_by("service__name"),
             "can_manage": has_permission(request.user, Perm.STAFF_MANAGE),
         },
     )
@@ -198,7 +203,10 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reauthentication_required
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _staff_form(request, get_for_user_or_404(request, User.objects.all(), Perm.STAFF_MANAGE, pk=pk))
+    member = get_for_user_or_404(request, User.objects.all(), Perm.STAFF_MANAGE, pk=pk)
+    if request.method == "GET":
+        log_view(request, member)
+    return _staff_form(request, member)
 
 
 def _staff_form(request: HttpRequest, member: User) -> HttpResponse:

@@ -1,0 +1,356 @@
+"""Unit tests of opora.core.access: who reaches which rows, and what a refused look leaves behind."""
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+from django.test import RequestFactory
+
+from opora.accounts.models import User
+from opora.audit.models import ViewEvent, ViewOutcome
+from opora.core.access import (
+    ROLE_PERMISSIONS,
+    Perm,
+    forget_memberships,
+    get_for_user_or_404,
+    has_permission,
+    scope,
+    service_ids_with,
+)
+from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
+from tests.conftest import World, make_user
+
+ROLES = [role.value for role in Role]
+CASEWORK_ROLES = [
+    Role.HEAD,
+    Role.SOCIAL_WORKER,
+    Role.PSYCHOLOGIST,
+    Role.PEDAGOGUE,
+    Role.FOSTER_CARE,
+    Role.VOLUNTEER_COORDINATOR,
+]
+ALL_PERMISSIONS = [value for name, value in vars(Perm).items() if name.isupper()]
+
+
+def pks(rows: Iterable[Model]) -> set[int]:
+    return {row.pk for row in rows}
+
+
+@pytest.fixture
+def programmes(world: World) -> dict[str, Programme]:
+    """One programme in ``own``, one in ``other``, one in both, one in no service yet."""
+    made = {}
+    for key, services in {
+        "own": [world.own],
+        "other": [world.other],
+        "both": [world.own, world.other],
+        "none": [],
+    }.items():
+        programme = Programme.objects.create(
+            organisation=world.organisation, name=f"Програма {key}", direction="campaigns"
+        )
+        programme.services.set(services)
+        made[key] = programme
+    return made
+
+
+@pytest.fixture
+def elsewhere(db: None) -> World:
+    """A second organisation with its own administrator, service and social worker."""
+    organisation = Organisation.objects.create(name="Фондация „Другаде“", municipality="Варна")
+    service = Service.objects.create(
+        organisation=organisation, name="ЦОП Варна", kind=ServiceKind.SPECIALISED, municipality="Варна", capacity=10
+    )
+    built = World(organisation=organisation, own=service, other=service)
+    built.users[Role.ADMINISTRATOR] = make_user("admin_elsewhere", organisation, Role.ADMINISTRATOR, None)
+    built.users[Role.SOCIAL_WORKER] = make_user("worker_elsewhere", organisation, Role.SOCIAL_WORKER, service)
+    Programme.objects.create(organisation=organisation, name="Програма другаде", direction="campaigns").services.add(
+        service
+    )
+    return built
+
+
+# --- Service ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_service_scope_per_role(world: World, role: str) -> None:
+    visible = pks(scope(world.users[role], Service.objects.all(), Perm.SERVICE_VIEW))
+    expected: set[int] = {world.own.pk}  # every role, monitoring included, sees the service it works in...
+    if role == Role.ADMINISTRATOR:
+        expected = {world.own.pk, world.other.pk}  # ...the administrator every service of the organisation
+    elif role == Role.VOLUNTEER:
+        expected = set()  # ...and a volunteer none
+    assert visible == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_service_manage_scope_is_the_administrators_alone(world: World, role: str) -> None:
+    visible = pks(scope(world.users[role], Service.objects.all(), Perm.SERVICE_MANAGE))
+    assert visible == ({world.own.pk, world.other.pk} if role == Role.ADMINISTRATOR else set())
+
+
+def test_a_user_in_two_services_sees_both(world: World) -> None:
+    assert world.outsider is not None
+    Membership.objects.create(user=world.outsider, service=world.own, role=Role.PSYCHOLOGIST)
+    assert pks(scope(world.outsider, Service.objects.all(), Perm.SERVICE_VIEW)) == {world.own.pk, world.other.pk}
+
+
+# --- Programme (many-to-many) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_programme_scope_follows_the_programmes_services(
+    world: World, programmes: dict[str, Programme], role: str
+) -> None:
+    visible = scope(world.users[role], Programme.objects.all(), Perm.PROGRAMME_VIEW)
+    if role == Role.ADMINISTRATOR:
+        expected = {p.pk for p in programmes.values()}
+    elif role == Role.VOLUNTEER:
+        expected = set()
+    else:
+        expected = {programmes["own"].pk, programmes["both"].pk}
+    assert pks(visible) == expected
+    # A programme run in two services is one row, not two.
+    assert len(list(visible)) == len(expected)
+
+
+def test_programme_scope_of_the_outsider_is_the_other_service(world: World, programmes: dict[str, Programme]) -> None:
+    visible = pks(scope(world.outsider, Programme.objects.all(), Perm.PROGRAMME_VIEW))
+    assert visible == {programmes["other"].pk, programmes["both"].pk}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_programme_manage_scope_is_the_administrators_alone(
+    world: World, programmes: dict[str, Programme], role: str
+) -> None:
+    visible = pks(scope(world.users[role], Programme.objects.all(), Perm.PROGRAMME_MANAGE))
+    assert visible == ({p.pk for p in programmes.values()} if role == Role.ADMINISTRATOR else set())
+
+
+# --- User (staff) ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_scope_per_role(world: World, role: str) -> None:
+    visible = pks(scope(world.users[role], User.objects.all(), Perm.STAFF_VIEW))
+    assert world.outsider is not None
+    expected: set[int] = set()
+    if role == Role.ADMINISTRATOR:
+        expected = {user.pk for user in world.users.values()} | {world.outsider.pk}
+    elif role == Role.HEAD:
+        expected = {user.pk for r, user in world.users.items() if r != Role.ADMINISTRATOR}
+    assert visible == expected
+
+
+def test_staff_scope_of_a_head_excludes_the_other_service(world: World) -> None:
+    visible = pks(scope(world.users[Role.HEAD], User.objects.all(), Perm.STAFF_VIEW))
+    assert world.outsider is not None
+    assert world.users[Role.SOCIAL_WORKER].pk in visible
+    assert world.outsider.pk not in visible
+
+
+def test_monitoring_never_gets_person_level_rows_although_it_holds_service_view(world: World) -> None:
+    monitoring = world.users[Role.MONITORING]
+    assert User.is_person_level
+    assert has_permission(monitoring, Perm.SERVICE_VIEW, world.own)
+    # The same permission reaches the service itself, but no person of it.
+    assert pks(scope(monitoring, Service.objects.all(), Perm.SERVICE_VIEW)) == {world.own.pk}
+    for permission in ALL_PERMISSIONS:
+        assert not scope(monitoring, User.objects.all(), permission).exists(), permission
+    # A social worker of the same service, with the same permission, does reach the people.
+    assert scope(world.users[Role.SOCIAL_WORKER], User.objects.all(), Perm.SERVICE_VIEW).exists()
+
+
+def test_monitoring_in_one_service_gives_no_person_level_rows_there_to_a_caseworker_elsewhere(world: World) -> None:
+    """A social worker of ``other`` who also monitors ``own`` sees the people of ``other`` only."""
+    outsider = world.outsider
+    assert outsider is not None
+    Membership.objects.create(user=outsider, service=world.own, role=Role.MONITORING)
+    forget_memberships(outsider)
+
+    services = pks(scope(outsider, Service.objects.all(), Perm.SERVICE_VIEW))
+    people = pks(scope(outsider, User.objects.all(), Perm.SERVICE_VIEW))
+
+    assert services == {world.own.pk, world.other.pk}  # aggregates of both services
+    assert world.users[Role.SOCIAL_WORKER].pk not in people  # nobody only in the monitored service
+    assert outsider.pk in people  # the people of the service where they do casework
+
+
+# --- Organisation ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_organisation_scope_per_role(world: World, elsewhere: World, role: str) -> None:
+    user = world.users[role]
+    through_services = pks(scope(user, Organisation.objects.all(), Perm.SERVICE_VIEW))
+    to_manage = pks(scope(user, Organisation.objects.all(), Perm.ORGANISATION_MANAGE))
+    assert through_services == (set() if role == Role.VOLUNTEER else {world.organisation.pk})
+    assert to_manage == ({world.organisation.pk} if role == Role.ADMINISTRATOR else set())
+
+
+# --- Other organisations, inactive users, anonymous -------------------------------------------------
+
+
+MODELS_AND_PERMISSIONS = [
+    (Service, Perm.SERVICE_VIEW),
+    (Service, Perm.SERVICE_MANAGE),
+    (Programme, Perm.PROGRAMME_VIEW),
+    (Programme, Perm.PROGRAMME_MANAGE),
+    (User, Perm.STAFF_VIEW),
+    (User, Perm.STAFF_MANAGE),
+    (Organisation, Perm.ORGANISATION_MANAGE),
+    (Organisation, Perm.SERVICE_VIEW),
+]
+
+
+@pytest.mark.parametrize(("model", "permission"), MODELS_AND_PERMISSIONS)
+def test_a_user_of_another_organisation_sees_nothing_of_this_one(
+    world: World, elsewhere: World, programmes: dict[str, Programme], model: type[Model], permission: str
+) -> None:
+    ours: QuerySet[Any] = {
+        Service: Service.objects.filter(organisation=world.organisation),
+        Programme: Programme.objects.filter(organisation=world.organisation),
+        User: User.objects.filter(organisation=world.organisation),
+        Organisation: Organisation.objects.filter(pk=world.organisation.pk),
+    }[model]
+    for user in elsewhere.users.values():
+        assert not scope(user, ours, permission).exists()
+    # ...while the other organisation's administrator does reach its own rows.
+    assert scope(elsewhere.users[Role.ADMINISTRATOR], model._default_manager.all(), permission).exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("model", "permission"), MODELS_AND_PERMISSIONS)
+def test_an_inactive_user_sees_nothing(
+    world: World, programmes: dict[str, Programme], role: str, model: type[Model], permission: str
+) -> None:
+    user = world.users[role]
+    user.is_active = False
+    user.save()
+    user = User.objects.get(pk=user.pk)
+    assert not scope(user, model._default_manager.all(), permission).exists()
+    assert not has_permission(user, permission)
+
+
+@pytest.mark.parametrize(("model", "permission"), MODELS_AND_PERMISSIONS)
+def test_an_anonymous_user_sees_nothing(world: World, model: type[Model], permission: str) -> None:
+    assert not scope(AnonymousUser(), model._default_manager.all(), permission).exists()
+    assert not has_permission(AnonymousUser(), permission)
+
+
+def test_a_user_of_no_organisation_sees_nothing(world: World) -> None:
+    stray = User.objects.create_user(username="stray", password="x" * 12)
+    Membership.objects.create(user=stray, service=None, role=Role.ADMINISTRATOR)
+    assert not scope(stray, Service.objects.all(), Perm.SERVICE_VIEW).exists()
+    assert not scope(stray, User.objects.all(), Perm.STAFF_VIEW).exists()
+
+
+def test_a_model_without_scope_by_is_never_in_scope(world: World) -> None:
+    RolePolicy.objects.create(organisation=world.organisation, role=Role.HEAD, mfa_required=True)
+    assert not hasattr(RolePolicy, "scope_by")
+    assert not scope(world.users[Role.ADMINISTRATOR], RolePolicy.objects.all(), Perm.STAFF_VIEW).exists()
+
+
+# --- get_for_user_or_404 ---------------------------------------------------------------------------
+
+
+def request_as(user: User, path: str = "/somewhere/") -> HttpRequest:
+    request = RequestFactory().get(path)
+    request.user = user
+    return request
+
+
+def test_get_for_user_or_404_returns_a_record_in_scope_and_logs_nothing(world: World) -> None:
+    request = request_as(world.users[Role.SOCIAL_WORKER])
+    found = get_for_user_or_404(request, Service.objects.all(), Perm.SERVICE_VIEW, pk=world.own.pk)
+    assert found == world.own
+    assert not ViewEvent.objects.exists()
+
+
+def test_get_for_user_or_404_raises_404_for_a_record_out_of_scope_and_logs_the_denial(world: World) -> None:
+    worker = world.users[Role.SOCIAL_WORKER]
+    request = request_as(worker, f"/services/{world.other.pk}/?x=1")
+    with pytest.raises(Http404):
+        get_for_user_or_404(request, Service.objects.all(), Perm.SERVICE_VIEW, pk=world.other.pk)
+    event = ViewEvent.objects.get()
+    assert event.actor == worker
+    assert event.outcome == ViewOutcome.DENIED == "denied"
+    assert event.content_type == ContentType.objects.get_for_model(Service)
+    assert event.object_id == str(world.other.pk)
+    assert event.path == f"/services/{world.other.pk}/?x=1"
+
+
+def test_get_for_user_or_404_logs_a_denied_look_at_another_organisations_record(world: World, elsewhere: World) -> None:
+    admin = world.users[Role.ADMINISTRATOR]
+    with pytest.raises(Http404):
+        get_for_user_or_404(request_as(admin), Service.objects.all(), Perm.SERVICE_VIEW, pk=elsewhere.own.pk)
+    assert ViewEvent.objects.get().outcome == ViewOutcome.DENIED
+
+
+def test_get_for_user_or_404_raises_404_without_a_log_for_a_record_that_does_not_exist(world: World) -> None:
+    missing = max(Service.objects.values_list("pk", flat=True)) + 100
+    with pytest.raises(Http404):
+        get_for_user_or_404(
+            request_as(world.users[Role.SOCIAL_WORKER]),
+            Service.objects.all(),
+            Perm.SERVICE_VIEW,
+            pk=missing,
+        )
+    assert not ViewEvent.objects.exists()
+
+
+def test_get_for_user_or_404_refuses_the_wrong_permission_even_in_the_own_service(world: World) -> None:
+    request = request_as(world.users[Role.SOCIAL_WORKER])
+    with pytest.raises(Http404):
+        get_for_user_or_404(request, Service.objects.all(), Perm.SERVICE_MANAGE, pk=world.own.pk)
+    assert ViewEvent.objects.get().outcome == ViewOutcome.DENIED
+
+
+# --- Deny by default ---------------------------------------------------------------------------------
+
+
+def test_every_role_has_an_entry_in_role_permissions() -> None:
+    assert set(ROLE_PERMISSIONS) == set(ROLES)
+
+
+def test_every_granted_permission_is_a_known_one() -> None:
+    for role, granted in ROLE_PERMISSIONS.items():
+        assert granted <= set(ALL_PERMISSIONS), role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_unknown_permission_is_refused_to_every_role(world: World, role: str) -> None:
+    user = world.users[role]
+    assert not has_permission(user, "made.up")
+    assert not has_permission(user, "made.up", world.own)
+    assert service_ids_with(user, "made.up") == set()
+    assert not scope(user, Service.objects.all(), "made.up").exists()
+
+
+def test_an_unknown_role_grants_nothing(world: World) -> None:
+    stranger = make_user("stranger", world.organisation, Role.SOCIAL_WORKER, world.own)
+    Membership.objects.filter(user=stranger).update(role="janitor")
+    for permission in ALL_PERMISSIONS:
+        assert not has_permission(stranger, permission), permission
+        assert not scope(stranger, Service.objects.all(), permission).exists(), permission
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_has_permission_in_a_service_is_limited_to_the_users_services(world: World, role: str) -> None:
+    user = world.users[role]
+    granted = ROLE_PERMISSIONS[role]
+    for permission in ALL_PERMISSIONS:
+        assert has_permission(user, permission, world.own) == (permission in granted)
+        assert has_permission(user, permission, world.other) == (permission in granted and role == Role.ADMINISTRATOR)
+
+
+def test_the_administrator_has_no_permission_in_another_organisations_service(world: World, elsewhere: World) -> None:
+    admin = world.users[Role.ADMINISTRATOR]
+    assert has_permission(admin, Perm.SERVICE_MANAGE, world.other)
+    assert not has_permission(admin, Perm.SERVICE_MANAGE, elsewhere.own)
+    assert not has_permission(admin, Perm.SERVICE_VIEW, elsewhere.own)
