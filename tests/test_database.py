@@ -48,7 +48,9 @@ def test_several_app_servers_share_the_cache_through_redis(tmp_path: Path) -> No
     result = run_manage(tmp_path, "shell", "-c", code, environment="development", REDIS_URL="redis://127.0.0.1:6379/15")
     assert result.returncode == 0, result.stderr
     assert last_line(result) == "shared"
-    reader = "from django.core.cache import caches; c = caches['default']; print(type(c).__name__, c.get('opora-probe'))"  # noqa: E501
+    reader = (
+        "from django.core.cache import caches; c = caches['default']; print(type(c).__name__, c.get('opora-probe'))"
+    )
     other_process = run_manage(
         tmp_path, "shell", "-c", reader, environment="development", REDIS_URL="redis://127.0.0.1:6379/15"
     )
