@@ -52,25 +52,24 @@ def make_user(username: str, organisation: Organisation, role: str, service: Ser
     return user
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def make_service(organisation: Organisation, name: str, kind: str, municipality: str, capacity: int) -> Service:
+    return Service.objects.create(
+        organisation=organisation, name=name, kind=kind, municipality=municipality, capacity=capacity
+    )
+
+
+def build_world() -> World:
+    """One organisation, services ``own`` and ``other``, a user in every role in ``own``, the outsider in ``other``."""
     organisation = Organisation.objects.create(name="Сдружение „Опора“", municipality="Русе")
-    own = Service.objects.create(
-        organisation=organisation,
-        name="ЦОП Русе",
-        kind=ServiceKind.SPECIALISED,
-        municipality="Русе",
-        capacity=60,
-    )
-    other = Service.objects.create(
-        organisation=organisation,
-        name="ЦОП Хисаря",
-        kind=ServiceKind.GENERAL_ACCESS,
-        municipality="Хисаря",
-        capacity=30,
-    )
+    own = make_service(organisation, "ЦОП Русе", ServiceKind.SPECIALISED, "Русе", 60)
+    other = make_service(organisation, "ЦОП Хисаря", ServiceKind.GENERAL_ACCESS, "Хисаря", 30)
     built = World(organisation=organisation, own=own, other=other)
     for role in Role:
         built.users[role] = make_user(role.value, organisation, role, own)
     built.outsider = make_user("outsider", organisation, Role.SOCIAL_WORKER, other)
     return built
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()

@@ -18,7 +18,7 @@ from opora.audit.context import acting_as
 from opora.audit.models import AppendOnlyError, ChangeAction, ChangeEvent, ViewEvent, ViewOutcome
 from opora.audit.views import PAGE_SIZE
 from opora.organisation.models import Membership, Organisation, Programme, Role, Service, ServiceKind
-from tests.conftest import PASSWORD, World, make_user
+from tests.conftest import PASSWORD, World, make_service, make_user
 
 
 def events_of(record: Model) -> list[ChangeEvent]:
@@ -388,13 +388,7 @@ class Elsewhere:
 def elsewhere(world: World) -> Elsewhere:
     """A second organisation whose staff and system changes and views leave their own trail."""
     organisation = Organisation.objects.create(name="Фондация „Другаде“", municipality="Варна")
-    service = Service.objects.create(
-        organisation=organisation,
-        name="Тайна услуга Варна",
-        kind=ServiceKind.SPECIALISED,
-        municipality="Варна",
-        capacity=9,
-    )
+    service = make_service(organisation, "Тайна услуга Варна", ServiceKind.SPECIALISED, "Варна", 9)
     admin = make_user("admin_elsewhere", organisation, Role.ADMINISTRATOR, None)
     worker = make_user("worker_elsewhere", organisation, Role.SOCIAL_WORKER, service)
     with acting_as(admin):

@@ -31,7 +31,7 @@ from django.utils.http import int_to_base36
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
-from tests.conftest import World, make_user
+from tests.conftest import World, build_world, make_user
 
 ROLES = [role.value for role in Role]
 ADMIN = Role.ADMINISTRATOR.value
@@ -204,25 +204,11 @@ class Matrix:
 def build_matrix() -> Matrix:
     """conftest's ``world`` (one organisation, ``own`` and ``other``, a user in every role holding it in
     ``own``, the outsider in ``other``), with a programme in each service."""
-    organisation = Organisation.objects.create(name="Сдружение „Опора“", municipality="Русе")
-    own = Service.objects.create(
-        organisation=organisation, name="ЦОП Русе", kind=ServiceKind.SPECIALISED, municipality="Русе", capacity=60
-    )
-    other = Service.objects.create(
-        organisation=organisation,
-        name="ЦОП Хисаря",
-        kind=ServiceKind.GENERAL_ACCESS,
-        municipality="Хисаря",
-        capacity=30,
-    )
-    world = World(organisation=organisation, own=own, other=other)
-    for role in Role:
-        world.users[role] = make_user(role.value, organisation, role, own)
-    world.outsider = make_user("outsider", organisation, Role.SOCIAL_WORKER, other)
+    world = build_world()
     programmes = {}
-    for where, service in ((OWN, own), (OTHER, other)):
+    for where, service in ((OWN, world.own), (OTHER, world.other)):
         programme = Programme.objects.create(
-            organisation=organisation, name=f"Програма на {service.name}", direction="campaigns"
+            organisation=world.organisation, name=f"Програма на {service.name}", direction="campaigns"
         )
         programme.services.add(service)
         programmes[where] = programme

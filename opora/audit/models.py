@@ -19,7 +19,13 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an audit record."""
 
 
-class AppendOnlyModel(models.Model):
+class AuditRecord(models.Model):
+    """What every audit record has: when, and which record it is about. Append-only."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
+    object_id = models.CharField(_("record"), max_length=64)
+
     class Meta:
         abstract = True
 
@@ -38,10 +44,9 @@ class ChangeAction(models.TextChoices):
     DELETED = "deleted", _("deleted")
 
 
-class ChangeEvent(AppendOnlyModel):
+class ChangeEvent(AuditRecord):
     """One change to one record: who, when, and each changed field's value before and after."""
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("who")
     )
@@ -55,8 +60,6 @@ class ChangeEvent(AppendOnlyModel):
         verbose_name=_("organisation"),
     )
     action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
-    object_id = models.CharField(_("record"), max_length=64)
     object_repr = models.CharField(_("record"), max_length=300)
     changes = models.JSONField(_("changes"), default=dict)
 
@@ -117,16 +120,13 @@ class ViewOutcome(models.TextChoices):
     DENIED = "denied", _("refused (not found)")
 
 
-class ViewEvent(AppendOnlyModel):
+class ViewEvent(AuditRecord):
     """One look at a person-level page, or one attempt to open a record the user may not see."""
 
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
     )
     outcome = models.CharField(_("outcome"), max_length=10, choices=ViewOutcome.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
-    object_id = models.CharField(_("record"), max_length=64)
     path = models.CharField(_("page"), max_length=500)
 
     class Meta:
