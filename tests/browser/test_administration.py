@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+from django.utils.text import capfirst
 from playwright.sync_api import Locator, Page, expect
 
 from opora.accounts.models import User
@@ -170,4 +171,5 @@ def test_a_changed_capacity_shows_in_the_audit_trail(
     expect(cells.nth(2)).to_have_text(bg("changed"))
     expect(cells.nth(3)).to_contain_text(world.own.name)
     # Only the capacity changed, from 60 to 75.
-    expect(cells.nth(4).locator("li")).to_have_text(["capacity: 60 → 75"])
+    capacity = capfirst(bg(Service._meta.get_field("capacity").verbose_name))
+    expect(cells.nth(4).locator("li")).to_have_text([f"{capacity}: 60 → 75"])
