@@ -4,6 +4,8 @@ OPORA_ENVIRONMENT is "production" unless said otherwise, so that a forgotten var
 production refuses to start without SECRET_KEY, with DEBUG on, or without ALLOWED_HOSTS.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +34,16 @@ if PRODUCTION:
 elif not SECRET_KEY:
     # Development and tests only: a fixed key, never accepted in production (see above).
     SECRET_KEY = "insecure-development-key-never-used-in-production-0123456789"  # noqa: S105
+
+# Keys for identifiers at rest (opora/core/crypto.py): Fernet keys, newest first, and the HMAC key of
+# the lookup digest. Production must set both; elsewhere they are derived from the development key.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+LOOKUP_HASH_KEY = env_str("LOOKUP_HASH_KEY")
+if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or len(LOOKUP_HASH_KEY) < 32):
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEY (32+ characters) must be set in production")
+if not FIELD_ENCRYPTION_KEYS:
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+    LOOKUP_HASH_KEY = LOOKUP_HASH_KEY or hashlib.sha256(b"lookup:" + SECRET_KEY.encode()).hexdigest()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
