@@ -2,6 +2,7 @@
 
 import secrets
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from cryptography.fernet import Fernet
@@ -9,9 +10,7 @@ from cryptography.fernet import Fernet
 from tests import support
 
 
-def production(
-    tmp_path: Path, *args: str, without: tuple[str, ...] = (), **env: str
-) -> subprocess.CompletedProcess[str]:
+def production(tmp_path: Path, *args: str, without: tuple[str, ...] = (), **env: str) -> CompletedProcess[str]:
     """manage.py under a complete production configuration, less ``without``, with ``env`` on top."""
     complete = {
         "SECRET_KEY": secrets.token_urlsafe(60),
