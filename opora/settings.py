@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "opora.accounts",
     "opora.audit",
     "opora.organisation",
+    "opora.places",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
