@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "opora.audit",
     "opora.organisation",
     "opora.places",
+    "opora.people",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

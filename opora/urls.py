@@ -3,6 +3,7 @@ from django.urls import include, path
 from opora.audit import views as audit
 from opora.core import views as core
 from opora.organisation import views as organisation
+from opora.people import views as people
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -22,6 +23,15 @@ urlpatterns = [
     path("staff/new/", organisation.staff_create, name="staff_create"),
     path("staff/<int:pk>/", organisation.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", organisation.staff_edit, name="staff_edit"),
+    path("people/", people.person_list, name="person_list"),
+    path("people/new/", people.person_create, name="person_create"),
+    path("people/<int:pk>/", people.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
+    path("people/<int:pk>/family/", people.person_family, name="person_family"),
+    path("people/<int:pk>/relations/new/", people.relationship_create, name="relationship_create"),
+    path("people/<int:pk>/households/new/", people.household_member_create, name="household_member_create"),
+    path("relations/<int:pk>/edit/", people.relationship_edit, name="relationship_edit"),
+    path("households/members/<int:pk>/edit/", people.household_member_edit, name="household_member_edit"),
     path("audit/changes/", audit.change_list, name="audit_changes"),
     path("audit/views/", audit.view_list, name="audit_views"),
 ]

@@ -1,7 +1,10 @@
 """Shared fixtures: a small named world of one organisation, two services and a user in every role."""
 
+import datetime
 import os
+import random
 from dataclasses import dataclass, field
+from typing import Any
 
 os.environ.setdefault("OPORA_ENVIRONMENT", "test")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls there are safe.
@@ -12,7 +15,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from opora.accounts.models import User
+from opora.core.identifiers import fake_egn
 from opora.organisation.models import Membership, Organisation, Role, Service, ServiceKind
+from opora.people.models import IdentityKind, Person, PersonKind
+from opora.people.services import person_register
 
 PASSWORD = "correct horse battery staple"
 
@@ -56,6 +62,35 @@ def make_service(organisation: Organisation, name: str, kind: str, municipality:
     return Service.objects.create(
         organisation=organisation, name=name, kind=kind, municipality=municipality, capacity=capacity
     )
+
+
+def make_person(
+    service: Service,
+    first_name: str,
+    last_name: str,
+    *,
+    birth_date: datetime.date | None = datetime.date(2016, 5, 12),
+    sex: str = "male",
+    kind: str = PersonKind.CHILD,
+    egn: bool = True,
+    **fields: Any,
+) -> Person:
+    """A person registered by ``service``; with ``egn`` a synthetic ЕГН matching the birth date and sex."""
+    person = Person(
+        organisation=service.organisation,
+        kind=kind,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        sex=sex,
+        identity_kind=IdentityKind.EGN if egn else IdentityKind.NONE,
+        **fields,
+    )
+    if egn and birth_date is not None:
+        person.set_identifier(fake_egn(birth_date, sex, random.Random(f"{first_name} {last_name}")))
+    elif not egn and kind != PersonKind.UNBORN:
+        person.no_identifier_reason = person.no_identifier_reason or "Не е известен"
+    return person_register(person=person, service=service)
 
 
 def build_world() -> World:

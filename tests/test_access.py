@@ -18,11 +18,14 @@ from opora.core.access import (
     forget_memberships,
     get_for_user_or_404,
     has_permission,
+    has_permission_on,
     scope,
     service_ids_with,
 )
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
-from tests.conftest import World, make_user
+from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
+from opora.people.services import household_create, household_join, relationship_add
+from tests.conftest import World, make_person, make_user
 
 ROLES = [role.value for role in Role]
 CASEWORK_ROLES = [
@@ -354,3 +357,133 @@ def test_the_administrator_has_no_permission_in_another_organisations_service(wo
     assert has_permission(admin, Perm.SERVICE_MANAGE, world.other)
     assert not has_permission(admin, Perm.SERVICE_MANAGE, elsewhere.own)
     assert not has_permission(admin, Perm.SERVICE_VIEW, elsewhere.own)
+
+
+# --- People (many-to-many to services) and the records that follow a person -------------------------
+
+
+@pytest.fixture
+def families(world: World) -> dict[str, Any]:
+    """In ``own`` and in ``other``: a child and his mother, related and in one household; and one child
+    worked with by both services."""
+    made: dict[str, Any] = {}
+    for where, service in (("own", world.own), ("other", world.other)):
+        child = make_person(service, "Дете", "Колев" if where == "own" else "Петров")
+        mother = make_person(service, "Майка", "Колева" if where == "own" else "Петрова", kind="parent", sex="female")
+        made[f"{where}_child"], made[f"{where}_mother"] = child, mother
+        made[f"{where}_relation"] = relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
+        member = household_create(person=child, name=f"Семейство {where}")
+        made[f"{where}_member"] = member
+        made[f"{where}_household"] = member.household
+        household_join(person=mother, household=member.household)
+    shared = make_person(world.own, "Общо", "Дете", egn=False)
+    shared.services.add(world.other)
+    made["shared"] = shared
+    return made
+
+
+PEOPLE_MODELS: list[type[Model]] = [Person, Relationship, Household, HouseholdMember]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_people_scope_per_role(world: World, families: dict[str, Any], role: str) -> None:
+    visible = pks(scope(world.users[role], Person.objects.all(), Perm.PERSON_VIEW))
+    own = {families["own_child"].pk, families["own_mother"].pk, families["shared"].pk}
+    other = {families["other_child"].pk, families["other_mother"].pk}
+    if role == Role.ADMINISTRATOR:
+        assert visible == own | other
+    elif role in {Role.VOLUNTEER, Role.MONITORING}:
+        assert visible == set()
+    else:
+        assert visible == own
+
+
+def test_a_person_of_two_services_is_one_row_and_visible_from_both(world: World, families: dict[str, Any]) -> None:
+    assert world.outsider is not None
+    visible = scope(world.outsider, Person.objects.all(), Perm.PERSON_VIEW)
+    assert families["shared"].pk in pks(visible)
+    assert len([p for p in visible if p.pk == families["shared"].pk]) == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_relations_and_households_follow_their_people(world: World, families: dict[str, Any], role: str) -> None:
+    user = world.users[role]
+    relations = pks(scope(user, Relationship.objects.all(), Perm.PERSON_VIEW))
+    households = pks(scope(user, Household.objects.all(), Perm.PERSON_VIEW))
+    members = pks(scope(user, HouseholdMember.objects.all(), Perm.PERSON_VIEW))
+    own_members = set(HouseholdMember.objects.filter(household=families["own_household"]).values_list("pk", flat=True))
+    all_members = set(HouseholdMember.objects.values_list("pk", flat=True))
+    if role == Role.ADMINISTRATOR:
+        assert relations == {families["own_relation"].pk, families["other_relation"].pk}
+        assert households == {families["own_household"].pk, families["other_household"].pk}
+        assert members == all_members
+    elif role in {Role.VOLUNTEER, Role.MONITORING}:
+        assert relations == households == members == set()
+    else:
+        assert relations == {families["own_relation"].pk}
+        assert households == {families["own_household"].pk}
+        assert members == own_members
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        (Role.ADMINISTRATOR, True),
+        (Role.HEAD, True),
+        (Role.SOCIAL_WORKER, True),
+        (Role.FOSTER_CARE, True),
+        (Role.PSYCHOLOGIST, False),
+        (Role.PEDAGOGUE, False),
+        (Role.VOLUNTEER_COORDINATOR, False),
+        (Role.VOLUNTEER, False),
+        (Role.MONITORING, False),
+    ],
+)
+def test_the_full_identifier_is_for_the_roles_that_need_it_in_the_persons_services(
+    world: World, families: dict[str, Any], role: str, sees: bool
+) -> None:
+    user = world.users[role]
+    assert has_permission_on(user, Perm.IDENTIFIER_VIEW, families["own_child"]) == sees
+    assert has_permission_on(user, Perm.IDENTIFIER_VIEW, families["other_child"]) == (role == Role.ADMINISTRATOR)
+
+
+def test_a_psychologist_who_is_also_a_social_worker_elsewhere_sees_identifiers_only_there(
+    world: World, families: dict[str, Any]
+) -> None:
+    psychologist = world.users[Role.PSYCHOLOGIST]
+    Membership.objects.create(user=psychologist, service=world.other, role=Role.SOCIAL_WORKER)
+    forget_memberships(psychologist)
+    assert not has_permission_on(psychologist, Perm.IDENTIFIER_VIEW, families["own_child"])
+    assert has_permission_on(psychologist, Perm.IDENTIFIER_VIEW, families["other_child"])
+
+
+def test_monitoring_reaches_no_person_level_people_record_with_any_permission(
+    world: World, families: dict[str, Any]
+) -> None:
+    for model in PEOPLE_MODELS:
+        for permission in ALL_PERMISSIONS:
+            assert not scope(world.users[Role.MONITORING], model._default_manager.all(), permission).exists()
+
+
+def test_nobody_of_another_organisation_reaches_this_ones_people(
+    world: World, elsewhere: World, families: dict[str, Any]
+) -> None:
+    for user in elsewhere.users.values():
+        for model in PEOPLE_MODELS:
+            for permission in (Perm.PERSON_VIEW, Perm.PERSON_MANAGE, Perm.IDENTIFIER_VIEW):
+                assert not scope(user, model._default_manager.all(), permission).exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_inactive_user_reaches_no_people(world: World, families: dict[str, Any], role: str) -> None:
+    user = world.users[role]
+    user.is_active = False
+    user.save()
+    user = User.objects.get(pk=user.pk)
+    for model in PEOPLE_MODELS:
+        assert not scope(user, model._default_manager.all(), Perm.PERSON_VIEW).exists()
+        assert not scope(AnonymousUser(), model._default_manager.all(), Perm.PERSON_VIEW).exists()
+
+
+def test_has_permission_on_an_unsaved_record_is_false(world: World) -> None:
+    assert not has_permission_on(world.users[Role.ADMINISTRATOR], Perm.PERSON_VIEW, Person())

@@ -12,6 +12,7 @@ reauthenticated=True)``), so the matrix shows the permission rules alone. What h
 (a redirect to ``account_reauthenticate``) is tested separately below.
 """
 
+import datetime
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ from django.utils.http import int_to_base36
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
-from tests.conftest import World, build_world, make_user
+from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
+from opora.people.services import household_create, relationship_add
+from tests.conftest import World, build_world, make_person, make_user
 
 ROLES = [role.value for role in Role]
 ADMIN = Role.ADMINISTRATOR.value
@@ -69,6 +72,9 @@ class Row:
 
 ADMIN_ONLY = by_role(403, administrator=200)
 ALL_BUT_VOLUNTEER = by_role(200, volunteer=403)
+# People: every casework role in its services, the administrator everywhere; volunteers and monitoring never.
+PEOPLE = by_role(200, volunteer=403, monitoring=403)
+OTHER_SERVICES_PEOPLE = by_role(404, administrator=200, volunteer=403, monitoring=403)
 
 EXPECTED: dict[str, Row] = {
     # --- Opora's own pages ---
@@ -87,6 +93,15 @@ EXPECTED: dict[str, Row] = {
     "staff_create": Row(LOGIN, ADMIN_ONLY),
     "staff_detail": Row(LOGIN, by_role(403, administrator=200, head=200), by_role(403, administrator=200, head=404)),
     "staff_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
+    "person_list": Row(LOGIN, PEOPLE),
+    "person_create": Row(LOGIN, PEOPLE),
+    "person_detail": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "person_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "person_family": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "relationship_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "relationship_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "household_member_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "household_member_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "audit_changes": Row(LOGIN, ADMIN_ONLY),
     "audit_views": Row(LOGIN, ADMIN_ONLY),
     # --- Django's language switch: a GET only redirects back ---
@@ -190,6 +205,10 @@ def test_every_project_page_but_the_health_check_is_behind_a_permission() -> Non
 class Matrix:
     world: World
     programmes: dict[str, Programme]
+    people: dict[str, Person]
+    relatives: dict[str, Person]
+    relationships: dict[str, Relationship]
+    household_members: dict[str, HouseholdMember]
 
     @property
     def outsider(self) -> User:
@@ -198,21 +217,39 @@ class Matrix:
 
     def leak_markers(self) -> list[str]:
         """Text that only someone who may see the other service could find on a page."""
-        return [self.world.other.name, self.programmes[OTHER].name, self.outsider.email, self.outsider.get_full_name()]
+        return [
+            self.world.other.name,
+            self.programmes[OTHER].name,
+            self.outsider.email,
+            self.outsider.get_full_name(),
+            self.people[OTHER].last_name,
+            self.relatives[OTHER].last_name,
+        ]
 
 
 def build_matrix() -> Matrix:
     """conftest's ``world`` (one organisation, ``own`` and ``other``, a user in every role holding it in
-    ``own``, the outsider in ``other``), with a programme in each service."""
+    ``own``, the outsider in ``other``), with a programme in each service, and in each service a child
+    with his mother, related and in one household."""
     world = build_world()
-    programmes = {}
-    for where, service in ((OWN, world.own), (OTHER, world.other)):
+    built = Matrix(world=world, programmes={}, people={}, relatives={}, relationships={}, household_members={})
+    for where, service, surname, her_surname in (
+        (OWN, world.own, "Колев", "Колева"),
+        (OTHER, world.other, "Хисарски", "Хисарска"),
+    ):
         programme = Programme.objects.create(
             organisation=world.organisation, name=f"Програма на {service.name}", direction="campaigns"
         )
         programme.services.add(service)
-        programmes[where] = programme
-    return Matrix(world=world, programmes=programmes)
+        built.programmes[where] = programme
+        child = make_person(service, "Мартин", surname)
+        mother = make_person(
+            service, "Петя", her_surname, kind="parent", sex="female", birth_date=datetime.date(1990, 3, 4)
+        )
+        built.people[where], built.relatives[where] = child, mother
+        built.relationships[where] = relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
+        built.household_members[where] = household_create(person=child, name=f"Семейство {surname}и")
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -249,6 +286,13 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "programme_edit": lambda m, where: m.programmes[where],
     "staff_detail": lambda m, where: m.world.users[Role.SOCIAL_WORKER] if where == OWN else m.outsider,
     "staff_edit": lambda m, where: m.world.users[Role.SOCIAL_WORKER] if where == OWN else m.outsider,
+    "person_detail": lambda m, where: m.people[where],
+    "person_edit": lambda m, where: m.people[where],
+    "person_family": lambda m, where: m.people[where],
+    "relationship_create": lambda m, where: m.people[where],
+    "household_member_create": lambda m, where: m.people[where],
+    "relationship_edit": lambda m, where: m.relationships[where],
+    "household_member_edit": lambda m, where: m.household_members[where],
 }
 
 # Other pages that take arguments: allauth's links from e-mails, here with keys that are not valid.
@@ -337,6 +381,7 @@ def test_get(matrix: Matrix, name: str, role: str | None, where: str, expected: 
 # --- Lists show the own service's records and nothing of the other's ----------------------------------
 
 LISTS = {
+    "person_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
     "service_list": lambda m: (m.world.own.name, m.world.other.name),
     "programme_list": lambda m: (m.programmes[OWN].name, m.programmes[OTHER].name),
     "staff_list": lambda m: (m.world.users[Role.SOCIAL_WORKER].get_full_name(), m.outsider.get_full_name()),
@@ -368,12 +413,26 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
     programme = Programme.objects.create(organisation=organisation, name="Чужда програма", direction="campaigns")
     programme.services.add(service)
     worker = make_user("worker_elsewhere", organisation, Role.SOCIAL_WORKER, service)
-    record = {"service": service, "programme": programme, "staff": worker}[name.split("_")[0]]
+    child = make_person(service, "Варналия", "Морски")
+    mother = make_person(
+        service, "Варвара", "Морска", kind="parent", sex="female", birth_date=datetime.date(1990, 1, 1)
+    )
+    records: dict[str, Model] = {
+        "service": service,
+        "programme": programme,
+        "staff": worker,
+        "person": child,
+        "relationship": relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER),
+        "household": household_create(person=child, name="Семейство Морски"),
+    }
+    # The pages that add a relation or a household are pages about the person.
+    record = child if name in {"relationship_create", "household_member_create"} else records[name.split("_")[0]]
 
     response = client_for(matrix.world.users[ADMIN]).get(reverse(name, kwargs={"pk": record.pk}))
 
     assert response.status_code == 404
     assert "Варна" not in response.content.decode()
+    assert "Морск" not in response.content.decode()
 
 
 # --- Re-authentication ---------------------------------------------------------------------------------
@@ -567,3 +626,108 @@ def test_an_anonymous_post_goes_to_the_login_page_and_changes_nothing(matrix: Ma
 
     assert_answer(response, LOGIN, url)
     assert database_state() == before
+
+
+# --- POST to the people register's write views ------------------------------------------------------
+
+
+def person_data(person: Person) -> dict[str, Any]:
+    """The edit form of ``person`` as the browser sends it, with one change (the address)."""
+    return {
+        "kind": person.kind,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "identity_kind": person.identity_kind,
+        "identifier": person.identifier,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "sex": person.sex,
+        "address": "ул. „Нова“ 5",
+        "version": person.updated_at.isoformat(),
+    }
+
+
+# Each write about a record: the URL and a valid form, for the record in the own or the other service.
+PERSON_WRITES: dict[str, Callable[[Matrix, str], tuple[str, dict[str, Any]]]] = {
+    "person_edit": lambda m, where: (reverse("person_edit", args=[m.people[where].pk]), person_data(m.people[where])),
+    "relationship_create": lambda m, where: (
+        reverse("relationship_create", args=[m.people[where].pk]),
+        {"other": m.relatives[where].pk, "direction": "relative_is", "kind": "guardian"},
+    ),
+    "household_member_create": lambda m, where: (
+        reverse("household_member_create", args=[m.people[where].pk]),
+        {"name": "Ново домакинство"},
+    ),
+    "relationship_edit": lambda m, where: (
+        reverse("relationship_edit", args=[m.relationships[where].pk]),
+        {"kind": "mother", "end_date": "2025-01-01"},
+    ),
+    "household_member_edit": lambda m, where: (
+        reverse("household_member_edit", args=[m.household_members[where].pk]),
+        {"start_date": "2020-01-01"},
+    ),
+}
+
+
+def people_state() -> dict[str, Any]:
+    """Everything a people write view could change."""
+    return {
+        "people": list(Person.objects.order_by("pk").values()),
+        "person_services": list(Person.services.through.objects.order_by("pk").values()),
+        "relationships": list(Relationship.objects.order_by("pk").values()),
+        "households": list(Household.objects.order_by("pk").values()),
+        "household_members": list(HouseholdMember.objects.order_by("pk").values()),
+        "change_events": ChangeEvent.objects.count(),
+    }
+
+
+def person_write_cells() -> list[Any]:
+    cells = []
+    for name in PERSON_WRITES:
+        for role in ROLES:
+            for where in (OWN, OTHER):
+                expected = (EXPECTED[name].own if where == OWN else EXPECTED[name].other)[role]  # type: ignore[index]
+                cells.append(pytest.param(name, role, where, expected, id=f"{name}-{role}-{where}"))
+    cells += [
+        pytest.param("person_create", role, OWN, EXPECTED["person_create"].own[role], id=f"person_create-{role}")
+        for role in ROLES
+    ]
+    return cells
+
+
+@pytest.mark.parametrize(("name", "role", "where", "expected"), person_write_cells())
+def test_a_people_write_follows_the_matrix(matrix: Matrix, name: str, role: str, where: str, expected: int) -> None:
+    """Allowed (200 on GET): the POST saves and redirects. No permission: 403; out of scope: 404; neither
+    changes anything."""
+    if name == "person_create":
+        url = reverse("person_create")
+        data = {
+            "service": matrix.world.own.pk,
+            "kind": "child",
+            "first_name": "Нова",
+            "last_name": "Регистрирана",
+            "identity_kind": "none",
+            "no_identifier_reason": "Не е известен",
+        }
+    else:
+        url, data = PERSON_WRITES[name](matrix, where)
+    before = people_state()
+
+    response = client_for(matrix.world.users[role]).post(url, data)
+
+    if expected == 200:
+        assert response.status_code == 302, response.context and response.context["form"].errors
+        assert people_state() != before
+    else:
+        assert response.status_code == expected
+        assert people_state() == before
+
+
+@pytest.mark.parametrize("name", [*PERSON_WRITES, "person_create"])
+def test_an_anonymous_people_post_goes_to_the_login_page_and_changes_nothing(matrix: Matrix, name: str) -> None:
+    url, data = (reverse("person_create"), {}) if name == "person_create" else PERSON_WRITES[name](matrix, OWN)
+    before = people_state()
+
+    response = Client().post(url, data)
+
+    assert_answer(response, LOGIN, url)
+    assert people_state() == before

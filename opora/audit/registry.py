@@ -16,12 +16,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from opora.audit.context import current_actor
 from opora.audit.models import ChangeAction, ChangeEvent
 
-# Fields whose values are never written into the trail (only that they changed).
+# Fields whose values are never written into the trail, only that they changed.
 SECRET_FIELDS = {"password"}
+MASK = "•••"
 # Fields that change on their own and would only add noise.
 IGNORED_FIELDS = {"last_login"}
 
 _registered: dict[type[models.Model], set[str]] = {}
+_secret: dict[type[models.Model], set[str]] = {}
 _organisation_of: dict[type[models.Model], Callable[[Any], int | None]] = {}
 
 
@@ -33,14 +35,17 @@ def register(
     model: type[models.Model],
     *,
     exclude: tuple[str, ...] = (),
+    secret: tuple[str, ...] = (),
     organisation: Callable[[Any], int | None] = _own_organisation_id,
 ) -> None:
     """Record every create, update and delete of ``model`` (and changes to its many-to-many fields).
 
     ``organisation`` gives the id of the organisation a record belongs to, so that a change made by the
-    system (no actor) is shown to that organisation's administrator and no other.
+    system (no actor) is shown to that organisation's administrator and no other. ``secret`` fields are
+    compared but written as a mask: the trail says that they changed, never what they hold.
     """
     _registered[model] = set(exclude) | IGNORED_FIELDS
+    _secret[model] = set(secret) | SECRET_FIELDS
     _organisation_of[model] = organisation
     uid = f"audit-{model._meta.label}"
     pre_save.connect(_remember_before, sender=model, dispatch_uid=f"{uid}-pre", weak=False)
@@ -66,14 +71,21 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audited fields' values, secret ones included (masked only when written: see ``_masked``)."""
     skipped = _registered.get(type(instance), IGNORED_FIELDS)
-    values = {}
-    for field in instance._meta.concrete_fields:
-        if field.name in skipped:
-            continue
-        value = field.value_from_object(instance)
-        values[field.name] = "•••" if field.name in SECRET_FIELDS else _plain(value)
-    return values
+    return {
+        field.name: _plain(field.value_from_object(instance))
+        for field in instance._meta.concrete_fields
+        if field.name not in skipped
+    }
+
+
+def _masked(instance: models.Model, changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    secret = _secret.get(type(instance), SECRET_FIELDS)
+    return {
+        name: [None if v in (None, "") else MASK for v in values] if name in secret else values
+        for name, values in changes.items()
+    }
 
 
 def _remember_before(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
@@ -102,24 +114,18 @@ def _record_save(sender: type[models.Model], instance: models.Model, created: bo
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        _write(instance, ChangeAction.CREATED, {name: [None, value] for name, value in after.items()})
+        _write(
+            instance, ChangeAction.CREATED, _masked(instance, {name: [None, value] for name, value in after.items()})
+        )
         return
-    changes = {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if before.get(name) != value or (name in SECRET_FIELDS and _password_changed(instance))
-    }
+    changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
     if changes:
-        _write(instance, ChangeAction.CHANGED, changes)
-
-
-def _password_changed(instance: models.Model) -> bool:
-    # AbstractBaseUser keeps the raw password until save when it has just been set.
-    return getattr(instance, "_password", None) is not None
+        _write(instance, ChangeAction.CHANGED, _masked(instance, changes))
 
 
 def _record_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    _write(instance, ChangeAction.DELETED, {name: [value, None] for name, value in snapshot(instance).items()})
+    changes = {name: [value, None] for name, value in snapshot(instance).items()}
+    _write(instance, ChangeAction.DELETED, _masked(instance, changes))
 
 
 def _record_m2m(

@@ -12,6 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav": {}}
     return {
         "nav": {
+            "people": has_permission(user, Perm.PERSON_VIEW),
             "services": has_permission(user, Perm.SERVICE_VIEW),
             "programmes": has_permission(user, Perm.PROGRAMME_VIEW),
             "staff": has_permission(user, Perm.STAFF_VIEW),

@@ -5,6 +5,7 @@ Run again, it changes nothing and prints the logins. Every person here is invent
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -145,6 +146,8 @@ class Command(BaseCommand):
         if not Organisation.objects.filter(name=ORGANISATION_NAME).exists():
             self._load()
             self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
+        # The people register's invented families (by name: this app does not import the people app).
+        call_command("load_demo_people", stdout=self.stdout)
         self._print_logins()
 
     @transaction.atomic

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "opora.people"
+    label = "people"
+
+    def ready(self) -> None:
+        from opora.audit.registry import register
+        from opora.people.models import Household, HouseholdMember, Person, Relationship
+
+        # The identifier's value never enters the trail: neither the encrypted value (it changes at every
+        # save and could be decrypted with the key) nor the digest (which would let anyone with the lookup
+        # key confirm a guessed ЕГН). The digest is compared, so the trail shows *that* it changed, masked.
+        # The search key only repeats the names, and the time of the last change is the event's own time.
+        register(
+            Person,
+            exclude=("identifier_encrypted", "search_key", "updated_at"),
+            secret=("identifier_digest",),
+        )
+        register(Household, exclude=("updated_at",))
+        register(Relationship, organisation=lambda relationship: relationship.person.organisation_id)
+        register(HouseholdMember, organisation=lambda member: member.household.organisation_id)

@@ -1,0 +1,277 @@
+"""Pages of the people register: the list, registration, a person's page, relations, households, the family.
+
+Every record is reached through ``scope()`` or ``get_for_user_or_404()``; every page about a person is
+written to the view log.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opora.audit.log import log_view
+from opora.core.access import Perm, get_for_user_or_404, has_permission_on, organisation_of, require, scope
+from opora.core.phones import format_phone
+from opora.organisation.models import Service
+from opora.people.forms import (
+    HouseholdMemberEditForm,
+    HouseholdMemberForm,
+    PersonForm,
+    RelationshipEditForm,
+    RelationshipForm,
+)
+from opora.people.models import Household, HouseholdMember, Person, PersonKind, Relationship, Sex
+from opora.people.selectors import family_of, people_matching, relationships_of
+from opora.people.services import household_create, household_join, person_register, person_update, relationship_add
+
+PAGE_SIZE = 50
+
+
+def _people(request: HttpRequest, permission: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
+    return scope(request.user, Person.objects.all(), permission)
+
+
+def _person(request: HttpRequest, pk: int, permission: str = Perm.PERSON_VIEW) -> Person:
+    return get_for_user_or_404(request, Person.objects.select_related("settlement", "mother"), permission, pk=pk)
+
+
+# --- The register ---------------------------------------------------------------------------------
+
+
+@require(Perm.PERSON_VIEW)
+def person_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    people = (
+        _people(request)
+        .select_related("settlement")
+        .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
+    )
+    if query:
+        people = people_matching(people, query)
+    page = Paginator(people.order_by("last_name", "first_name", "middle_name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "people/person_list.html",
+        {"page": page, "query": query, "can_register": _registering_services(request).exists()},
+    )
+
+
+def _registering_services(request: HttpRequest) -> QuerySet[Service]:
+    """The active services in which the user may register a person."""
+    return scope(request.user, Service.objects.filter(is_active=True), Perm.PERSON_MANAGE).order_by("name")
+
+
+# --- One person -------------------------------------------------------------------------------------
+
+
+@require(Perm.PERSON_VIEW)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    log_view(request, person)
+    people = _people(request)
+    can_see_identifier = has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person)
+    memberships = (
+        scope(request.user, HouseholdMember.objects.all(), Perm.PERSON_VIEW)
+        .filter(person=person)
+        .select_related("household", "household__settlement")
+        .order_by("-start_date", "pk")
+    )
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "identifier": _identifier_shown(person, can_see_identifier),
+            "can_see_identifier": can_see_identifier,
+            "phone": format_phone(person.phone) if person.phone else "",
+            "services": person.services.order_by("name"),
+            "mother": person.mother if person.mother and people.filter(pk=person.mother.pk).exists() else None,
+            "expected_children": people.filter(mother=person).order_by("due_date"),
+            "relations": _relation_rows(person, relationships_of(person, _relationships(request), people)),
+            "memberships": memberships,
+            "can_manage": has_permission_on(request.user, Perm.PERSON_MANAGE, person),
+            "may_be_mother": person.kind != PersonKind.UNBORN and person.sex != Sex.MALE,
+        },
+    )
+
+
+def _identifier_shown(person: Person, can_see_identifier: bool) -> str:
+    if not person.identifier_encrypted:
+        return ""
+    return person.identifier if can_see_identifier else person.masked_identifier
+
+
+def _relationships(request: HttpRequest, permission: str = Perm.PERSON_VIEW) -> QuerySet[Relationship]:
+    return scope(request.user, Relationship.objects.all(), permission)
+
+
+def _relation_rows(person: Person, relations: list[Relationship]) -> list[tuple[Person, str, Relationship]]:
+    """Each relation read from ``person``'s side: (the other person, what they are to ``person``, relation)."""
+    rows = []
+    for relation in relations:
+        if relation.person_id == person.pk:
+            rows.append((relation.relative, relation.get_kind_display(), relation))
+        else:
+            rows.append((relation.person, relation.inverse_label, relation))
+    return rows
+
+
+@require(Perm.PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    person = Person(organisation=organisation)
+    initial = {}
+    mother_pk = request.GET.get("mother", "")
+    if mother_pk.isdigit() and _people(request).filter(pk=mother_pk).exists():
+        # "Register an expected child" from the mother's page.
+        initial = {"kind": PersonKind.UNBORN, "mother": mother_pk, "identity_kind": "none"}
+    form = PersonForm(
+        request.POST or None,
+        instance=person,
+        initial=initial,
+        organisation=organisation,
+        people=_people(request),
+        services=_registering_services(request),
+        can_see_identifier=True,  # nothing is stored yet: the user sees what they type
+    )
+    if request.method == "POST" and form.is_valid():
+        person = person_register(person=form.save(commit=False), service=form.cleaned_data["service"])
+        messages.success(request, _("The person has been registered."))
+        return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+@require(Perm.PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk, Perm.PERSON_MANAGE)
+    if request.method == "GET":
+        log_view(request, person)
+    form = PersonForm(
+        request.POST or None,
+        instance=person,
+        organisation=organisation_of(request),
+        people=_people(request),
+        can_see_identifier=has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person),
+    )
+    if request.method == "POST" and form.is_valid():
+        person_update(person=form.save(commit=False))
+        messages.success(request, _("The person has been saved."))
+        return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+# --- Relations ---------------------------------------------------------------------------------------
+
+
+@require(Perm.PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def relationship_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk, Perm.PERSON_MANAGE)
+    if request.method == "GET":
+        log_view(request, person)
+    query = request.GET.get("q", "").strip()[:100]
+    form = RelationshipForm(request.POST or None, person=person, people=_people(request), query=query)
+    if request.method == "POST" and form.is_valid():
+        relationship = form.instance
+        relationship_add(
+            person=relationship.person,
+            relative=relationship.relative,
+            kind=relationship.kind,
+            start_date=relationship.start_date,
+            end_date=relationship.end_date,
+        )
+        messages.success(request, _("The relation has been added."))
+        return redirect("person_detail", pk=person.pk)
+    return render(request, "people/relationship_form.html", {"form": form, "person": person, "query": query})
+
+
+@require(Perm.PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def relationship_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    relationship = get_for_user_or_404(
+        request, Relationship.objects.select_related("person", "relative"), Perm.PERSON_MANAGE, pk=pk
+    )
+    if request.method == "GET":
+        log_view(request, relationship)
+    form = RelationshipEditForm(request.POST or None, instance=relationship)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The relation has been saved."))
+        return redirect("person_detail", pk=relationship.person_id)
+    return render(request, "people/relationship_edit.html", {"form": form, "relationship": relationship})
+
+
+# --- Households -------------------------------------------------------------------------------------
+
+
+@require(Perm.PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_member_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk, Perm.PERSON_MANAGE)
+    if request.method == "GET":
+        log_view(request, person)
+    people = _people(request)
+    relatives = [row[0].pk for row in _relation_rows(person, relationships_of(person, _relationships(request), people))]
+    households = (
+        scope(request.user, Household.objects.all(), Perm.PERSON_VIEW)
+        .filter(memberships__person__in=relatives, memberships__end_date__isnull=True)
+        .exclude(memberships__person=person, memberships__end_date__isnull=True)
+        .distinct()
+        .order_by("name")
+    )
+    form = HouseholdMemberForm(request.POST or None, households=households)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["household"] is not None:
+            household_join(person=person, household=data["household"], start_date=data["start_date"])
+        else:
+            household_create(
+                person=person,
+                name=data["name"],
+                settlement=data["settlement"],
+                address=data["address"],
+                start_date=data["start_date"],
+            )
+        messages.success(request, _("The person has been added to the household."))
+        return redirect("person_detail", pk=person.pk)
+    return render(request, "people/household_member_form.html", {"form": form, "person": person})
+
+
+@require(Perm.PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_for_user_or_404(
+        request, HouseholdMember.objects.select_related("person", "household"), Perm.PERSON_MANAGE, pk=pk
+    )
+    if request.method == "GET":
+        log_view(request, member)
+    form = HouseholdMemberEditForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The household membership has been saved."))
+        return redirect("person_detail", pk=member.person_id)
+    return render(request, "people/household_member_edit.html", {"form": form, "member": member})
+
+
+# --- The family --------------------------------------------------------------------------------------
+
+
+@require(Perm.PERSON_VIEW)
+def person_family(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    log_view(request, person)
+    family = family_of(
+        person,
+        people=_people(request),
+        relationships=_relationships(request),
+        memberships=scope(request.user, HouseholdMember.objects.all(), Perm.PERSON_VIEW),
+        households=scope(request.user, Household.objects.all(), Perm.PERSON_VIEW),
+    )
+    return render(request, "people/person_family.html", {"person": person, "family": family})
