@@ -26,7 +26,7 @@ from opora.people.models import (
     identifier_digest,
     normalise_identifier,
 )
-from opora.people.selectors import people_matching
+from opora.people.search import rank_people
 from opora.places.models import Settlement
 
 # A select of people shows at most this many; the rest are found by typing part of a name.
@@ -59,7 +59,7 @@ class SettlementChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.municipality.name})"
 
 
-def show_choices(field: forms.ModelChoiceField, shown: QuerySet[Person], selected: Any = None) -> None:
+def show_choices(field: forms.ModelChoiceField, shown: QuerySet[Person] | list[Person], selected: Any = None) -> None:
     """Offer only ``shown`` (at most MAX_CHOICES) in the select, and the selected one, while the field still
     validates against its whole queryset: a choice among thousands is never rendered in full."""
     people = list(shown[:MAX_CHOICES])
@@ -111,6 +111,12 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
         help_text=_("The EGN, the LNCh or the number of the foreign document."),
     )
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Shown only when the registration found people who may be the same one (see ``person_create``).
+    different_person = forms.BooleanField(
+        label=_("This is a different person"),
+        required=False,
+        help_text=_("Tick after checking the people listed above; the person is then registered."),
+    )
 
     class Meta:
         model = Person
@@ -167,6 +173,7 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
         if self.creating:
             del self.fields["version"]
         else:
+            del self.fields["different_person"]
             self.initial["version"] = self.instance.updated_at.isoformat()
             if self.instance.phone:
                 self.initial["phone"] = format_phone(self.instance.phone)
@@ -382,9 +389,9 @@ class RelationshipForm(ModelErrorsMixin, forms.ModelForm):
         field = self.fields["other"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = people.exclude(pk=person.pk)
-        shown = field.queryset.order_by("last_name", "first_name")
+        shown: QuerySet[Person] | list[Person] = field.queryset.order_by("last_name", "first_name")
         if query:
-            shown = people_matching(shown, query)
+            shown = rank_people(field.queryset, query, limit=MAX_CHOICES)
         show_choices(field, shown, self["other"].value())
         field.help_text = _("Narrow the list by typing part of a name in the search above.")
         self.order_fields(["other", "direction", "kind", "start_date", "end_date"])

@@ -1,37 +1,18 @@
 """Reads of people that more than one page needs. Every queryset passed in is already scoped
 (``opora.core.access.scope``); these only narrow it."""
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from opora.core.transliteration import search_key
 from opora.organisation.models import Service
 from opora.people.models import (
     Household,
     HouseholdMember,
-    IdentityKind,
     Person,
     Relationship,
-    identifier_digest,
 )
-
-
-def people_matching(people: QuerySet[Person], query: str) -> QuerySet[Person]:
-    """People whose name (Cyrillic or Latin) contains ``query``, or whose identifier is exactly ``query``.
-
-    A simple filter for now; the ranked, typo-tolerant search comes with the search part of the issue.
-    """
-    key = search_key(query)
-    condition = Q(search_key__icontains=key) if key else Q(pk__in=[])
-    number = query.strip()
-    if re.fullmatch(r"[0-9]{10}", number):
-        condition |= Q(identifier_digest=identifier_digest(IdentityKind.EGN, number))
-    elif re.fullmatch(r"[A-Za-z0-9 -]{4,30}", number) and any(c.isdigit() for c in number):
-        condition |= Q(identifier_digest=identifier_digest(IdentityKind.FOREIGN, number))
-    return people.filter(condition)
 
 
 def relationships_of(

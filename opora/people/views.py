@@ -4,9 +4,11 @@ Every record is reached through ``scope()`` or ``get_for_user_or_404()``; every 
 written to the view log.
 """
 
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,10 +26,13 @@ from opora.people.forms import (
     RelationshipForm,
 )
 from opora.people.models import Household, HouseholdMember, Person, PersonKind, Relationship, Sex
-from opora.people.selectors import family_of, people_matching, relationships_of
+from opora.people.search import duplicate_candidates, search_people
+from opora.people.selectors import family_of, relationships_of
 from opora.people.services import household_create, household_join, person_register, person_update, relationship_add
 
 PAGE_SIZE = 50
+# A search shows at most this many people, best first.
+SEARCH_LIMIT = 200
 
 
 def _people(request: HttpRequest, permission: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
@@ -44,16 +49,13 @@ def _person(request: HttpRequest, pk: int, permission: str = Perm.PERSON_VIEW) -
 @require(Perm.PERSON_VIEW)
 def person_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    people = (
-        _people(request)
-        .select_related("settlement")
-        .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
-    )
+    people: QuerySet[Person] | list[Person]
     if query:
-        people = people_matching(people, query)
-    page = Paginator(people.order_by("last_name", "first_name", "middle_name", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+        people = search_people(request.user, query, limit=SEARCH_LIMIT)
+    else:
+        people = _people(request).select_related("settlement").order_by("last_name", "first_name", "middle_name", "pk")
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    prefetch_related_objects(list(page), Prefetch("services", queryset=Service.objects.order_by("name")))
     return render(
         request,
         "people/person_list.html",
@@ -140,11 +142,52 @@ def person_create(request: HttpRequest) -> HttpResponse:
         services=_registering_services(request),
         can_see_identifier=True,  # nothing is stored yet: the user sees what they type
     )
+    candidates: list[Candidate] = []
     if request.method == "POST" and form.is_valid():
-        person = person_register(person=form.save(commit=False), service=form.cleaned_data["service"])
-        messages.success(request, _("The person has been registered."))
-        return redirect("person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": person})
+        if not form.cleaned_data.get("different_person"):
+            candidates = _candidates(request, form.save(commit=False))
+        if not candidates:
+            person = person_register(person=form.save(commit=False), service=form.cleaned_data["service"])
+            messages.success(request, _("The person has been registered."))
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person, "candidates": candidates})
+
+
+@dataclass
+class Candidate:
+    """A person who may be the one being registered. ``person`` only when the user may see them; otherwise
+    just the services that work with them, to ask."""
+
+    score: float
+    reasons: list[str]
+    person: Person | None = None
+    services: list[str] = field(default_factory=list)
+
+
+def _candidates(request: HttpRequest, new: Person) -> list[Candidate]:
+    """People of the whole organisation who may be ``new``: duplicates are caught across services, but one
+    the user may not see is shown without any personal detail."""
+    found = duplicate_candidates(
+        new.organisation,
+        first_name=new.first_name,
+        last_name=new.last_name,
+        middle_name=new.middle_name,
+        birth_date=new.birth_date,
+        identifier_digest=new.identifier_digest,
+    )
+    if not found:
+        return []
+    people = [person for person, _score, _reasons in found]
+    visible = set(_people(request).filter(pk__in=[person.pk for person in people]).values_list("pk", flat=True))
+    prefetch_related_objects(people, Prefetch("services", queryset=Service.objects.order_by("name")))
+    rows = []
+    for person, score, reasons in found:
+        if person.pk in visible:
+            rows.append(Candidate(score=score, reasons=reasons, person=person))
+        else:
+            services = [service.name for service in person.services.all()]
+            rows.append(Candidate(score=score, reasons=[], services=services))
+    return rows
 
 
 @require(Perm.PERSON_MANAGE)

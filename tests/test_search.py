@@ -1,0 +1,291 @@
+"""Finding people: the ranked, typo-tolerant search box and the duplicate check before a registration.
+
+Runs on SQLite and on PostgreSQL (pg_trgm); both must give the same answers."""
+
+import datetime
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from opora.core.identifiers import fake_egn
+from opora.organisation.models import Role
+from opora.people.models import IdentityKind, Person, identifier_digest
+from opora.people.search import duplicate_candidates, egn_prefix_date, search_people
+from opora.places.ekatte import load_shipped_extract
+from opora.places.models import Settlement
+from tests.conftest import World, make_person
+
+BORN = datetime.date(2016, 3, 15)
+
+
+@pytest.fixture(autouse=True)
+def _in_english(settings: Any) -> Iterator[None]:
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def people(world: World) -> dict[str, Person]:
+    """A few people of the own service, and one of the other service."""
+    return {
+        "ivan": make_person(world.own, "Иван", "Петров", birth_date=BORN),
+        "ivan_georgiev": make_person(world.own, "Иван", "Георгиев", birth_date=datetime.date(2012, 1, 2)),
+        "ivana": make_person(world.own, "Ивана", "Стоянова", birth_date=datetime.date(2014, 7, 8), sex="female"),
+        "maria": make_person(world.own, "Мария", "Петрова", birth_date=BORN, sex="female"),
+        "petar": make_person(world.own, "Петър", "Колев", birth_date=datetime.date(2010, 10, 10)),
+        "hidden": make_person(world.other, "Иван", "Петров", birth_date=datetime.date(2011, 11, 11)),
+    }
+
+
+def found(world: World, text: str, role: str = Role.SOCIAL_WORKER) -> list[Person]:
+    return search_people(world.users[role], text)
+
+
+# --- Names --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Иван Петров",
+        "Ivan Petrov",
+        "Ivan Petorv",
+        "Petrov Ivan",
+        "Петров Иван",
+        "Иван Петорв",
+        "Iavn Petrvo",
+        "ivan pet",
+    ],
+)
+def test_a_name_is_found_in_either_alphabet_any_order_and_with_typos(
+    world: World, people: dict[str, Person], text: str
+) -> None:
+    assert found(world, text)[0] == people["ivan"]
+
+
+def test_a_first_name_finds_everyone_of_that_name_ties_by_last_name(world: World, people: dict[str, Person]) -> None:
+    result = found(world, "Ivan")
+    assert result[:2] == [people["ivan_georgiev"], people["ivan"]]
+    assert people["petar"] not in result
+    assert people["maria"] not in result
+
+
+def test_an_unrelated_name_finds_nobody(world: World, people: dict[str, Person]) -> None:
+    assert found(world, "Зюмбюл Ъглов") == []
+
+
+def test_the_best_match_comes_first(world: World, people: dict[str, Person]) -> None:
+    result = found(world, "Petrova")
+    assert result[0] == people["maria"]
+
+
+# --- Numbers and dates ----------------------------------------------------------------------------------
+
+
+def test_a_full_egn_finds_exactly_that_person(world: World, people: dict[str, Person]) -> None:
+    assert found(world, people["maria"].identifier) == [people["maria"]]
+
+
+def test_a_full_lnch_is_found_by_its_digest(world: World, people: dict[str, Person]) -> None:
+    person = people["petar"]
+    person.identity_kind = IdentityKind.LNCH
+    person.identifier_digest = identifier_digest(IdentityKind.LNCH, "1234567890")
+    person.save()
+    assert found(world, "1234567890") == [person]
+
+
+def test_six_digits_of_an_egn_give_the_birth_date(world: World, people: dict[str, Person]) -> None:
+    assert set(found(world, people["ivan"].identifier[:6])) == {people["ivan"], people["maria"]}
+
+
+def test_nine_digits_of_an_egn_give_the_birth_date_and_the_sex(world: World, people: dict[str, Person]) -> None:
+    assert found(world, people["maria"].identifier[:9]) == [people["maria"]]
+    assert found(world, people["ivan"].identifier[:9]) == [people["ivan"]]
+
+
+def test_the_egn_date_part_knows_the_centuries() -> None:
+    assert egn_prefix_date("160315") == (datetime.date(1916, 3, 15), "")
+    assert egn_prefix_date("164315") == (datetime.date(2016, 3, 15), "")
+    assert egn_prefix_date("052315") == (datetime.date(1805, 3, 15), "")
+    assert egn_prefix_date("164315001") == (datetime.date(2016, 3, 15), "female")
+    assert egn_prefix_date("164315000") == (datetime.date(2016, 3, 15), "male")
+    assert egn_prefix_date("169915") is None
+
+
+@pytest.mark.parametrize("text", ["15.03.2016", "2016-03-15", "15.3.2016"])
+def test_a_date_finds_the_people_born_that_day(world: World, people: dict[str, Person], text: str) -> None:
+    assert found(world, text) == [people["ivan"], people["maria"]]
+
+
+def test_a_date_and_a_name_together(world: World, people: dict[str, Person]) -> None:
+    assert found(world, "Мария 15.03.2016") == [people["maria"]]
+
+
+# --- Settlements ----------------------------------------------------------------------------------------
+
+
+def test_a_settlement_word_narrows_by_settlement(world: World, people: dict[str, Person]) -> None:
+    load_shipped_extract()
+    varna = Settlement.objects.get(name="Варна")
+    in_varna = make_person(world.own, "Иван", "Петков", birth_date=datetime.date(2013, 4, 4), settlement=varna)
+    assert found(world, "Иван Варна") == [in_varna]
+    assert found(world, "Ivan Varna") == [in_varna]
+    assert people["ivan"] in found(world, "Иван")
+
+
+# --- Scope ------------------------------------------------------------------------------------------------
+
+
+def test_another_services_people_are_never_found(world: World, people: dict[str, Person]) -> None:
+    hidden = people["hidden"]
+    for text in ["Иван Петров", hidden.identifier, hidden.identifier[:6], "11.11.2011"]:
+        assert hidden not in found(world, text)
+    assert hidden in search_people(world.outsider, "Иван Петров")
+    assert hidden in found(world, "Иван Петров", Role.ADMINISTRATOR)
+    assert found(world, "Иван Петров", Role.MONITORING) == []
+
+
+def test_the_list_page_searches(world: World, people: dict[str, Person]) -> None:
+    client = world.client_for(Role.SOCIAL_WORKER)
+    response = client.get(reverse("person_list"), {"q": "Petorv Ivan"})
+    assert next(iter(response.context["page"])) == people["ivan"]
+    assert people["hidden"] not in list(response.context["page"])
+
+
+# --- Duplicates -------------------------------------------------------------------------------------------
+
+
+def reasons_for(candidates: list[tuple[Person, float, list[str]]], person: Person) -> list[str]:
+    return next(reasons for candidate, _score, reasons in candidates if candidate == person)
+
+
+def test_the_same_egn_is_the_first_candidate(world: World, people: dict[str, Person]) -> None:
+    ivan = people["ivan"]
+    candidates = duplicate_candidates(
+        world.organisation, first_name="Йоан", last_name="Петров", identifier_digest=ivan.identifier_digest
+    )
+    assert candidates[0][0] == ivan
+    assert candidates[0][1] == 1.0
+    assert "same EGN" in candidates[0][2]
+
+
+def test_swapped_names_are_a_candidate(world: World, people: dict[str, Person]) -> None:
+    candidates = duplicate_candidates(world.organisation, first_name="Петрова", last_name="Мария")
+    assert candidates[0][0] == people["maria"]
+    assert "names swapped" in candidates[0][2]
+
+
+def test_a_latin_spelling_is_a_candidate_for_a_cyrillic_record(world: World, people: dict[str, Person]) -> None:
+    candidates = duplicate_candidates(world.organisation, first_name="Mariya", last_name="Petrova", birth_date=BORN)
+    assert candidates[0][0] == people["maria"]
+    assert {"similar name", "transliterated spelling", "same birth date"} <= set(candidates[0][2])
+
+
+def test_without_an_egn_the_same_birth_date_makes_a_strong_candidate(world: World, people: dict[str, Person]) -> None:
+    candidates = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров", birth_date=BORN)
+    assert candidates[0][0] == people["ivan"]
+    assert "same birth date" in candidates[0][2]
+    other = [c for c in candidates if c[0] == people["hidden"]]
+    assert other
+    assert other[0][1] < candidates[0][1]
+
+
+def test_duplicates_are_found_in_every_service(world: World, people: dict[str, Person]) -> None:
+    candidates = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров")
+    assert {people["ivan"], people["hidden"]} <= {person for person, _score, _reasons in candidates}
+
+
+def test_a_different_egn_is_a_different_person(world: World, people: dict[str, Person]) -> None:
+    number = fake_egn(BORN, "male", random.Random(99))
+    candidates = duplicate_candidates(
+        world.organisation,
+        first_name="Иван",
+        last_name="Петров",
+        birth_date=BORN,
+        identifier_digest=identifier_digest(IdentityKind.EGN, number),
+    )
+    assert people["ivan"] not in [person for person, _score, _reasons in candidates]
+
+
+def test_different_people_are_no_candidates(world: World, people: dict[str, Person]) -> None:
+    assert duplicate_candidates(world.organisation, first_name="Зюмбюл", last_name="Ъглов") == []
+    ivan = people["ivan"]
+    candidates = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров", exclude_pk=ivan.pk)
+    assert ivan not in [person for person, _score, _reasons in candidates]
+
+
+# --- Registration ---------------------------------------------------------------------------------------
+
+
+def registration(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": "child",
+        "first_name": "Иван",
+        "last_name": "Петров",
+        "identity_kind": "none",
+        "no_identifier_reason": "Не е известен",
+        "birth_date": BORN.isoformat(),
+        "sex": "male",
+        "address": "ул. „Нова“ 5",
+    }
+    data.update(changes)
+    return data
+
+
+def register(world: World, client: Client, data: dict[str, Any]) -> Any:
+    return client.post(reverse("person_create"), {"service": world.own.pk, **data})
+
+
+def test_registration_shows_the_candidates_and_keeps_the_values(world: World, people: dict[str, Person]) -> None:
+    client = world.client_for(Role.SOCIAL_WORKER)
+    before = Person.objects.count()
+    response = register(world, client, registration())
+    assert response.status_code == 200
+    assert Person.objects.count() == before
+    content = response.content.decode()
+    assert reverse("person_detail", args=[people["ivan"].pk]) in content
+    # The other service's Иван Петров: only that someone matches there, nothing of the person.
+    assert reverse("person_detail", args=[people["hidden"].pk]) not in content
+    assert "A person registered in another service matches. Ask ЦОП Хисаря or your head of service." in content
+    assert "11.11.2011" not in content
+    assert "2011-11-11" not in content
+    form = response.context["form"]
+    assert form["first_name"].value() == "Иван"
+    assert form["address"].value() == "ул. „Нова“ 5"
+    assert 'name="different_person"' in content
+
+
+def test_ticking_a_different_person_registers_them(world: World, people: dict[str, Person]) -> None:
+    client = world.client_for(Role.SOCIAL_WORKER)
+    response = register(world, client, registration(different_person="on"))
+    assert response.status_code == 302
+    assert Person.objects.filter(first_name="Иван", last_name="Петров").count() == 3
+
+
+def test_a_registration_without_candidates_goes_straight_through(world: World, people: dict[str, Person]) -> None:
+    client = world.client_for(Role.SOCIAL_WORKER)
+    response = client.get(reverse("person_create"))
+    assert 'name="different_person"' not in response.content.decode()
+    response = register(world, client, registration(first_name="Зюмбюл", last_name="Ъглов"))
+    assert response.status_code == 302
+
+
+# --- PostgreSQL: the trigram index serves the name search -----------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="runs in the PostgreSQL pass")
+
+
+@postgresql_only
+def test_the_name_search_can_use_the_trigram_index(world: World, people: dict[str, Person]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM people_person WHERE %s <%% search_key", ["ivan petorv"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "people_person_search_key_trgm" in plan, plan
