@@ -27,6 +27,7 @@ urlpatterns = [
     path("people/new/", people.person_create, name="person_create"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
+    path("people/<int:pk>/merge/", people.person_merge, name="person_merge"),
     path("people/<int:pk>/family/", people.person_family, name="person_family"),
     path("people/<int:pk>/relations/new/", people.relationship_create, name="relationship_create"),
     path("people/<int:pk>/households/new/", people.household_member_create, name="household_member_create"),

@@ -5,7 +5,7 @@ The rules (opora.core.access): anonymous → 302 to the login page; a role witho
 403; a role with it but a record outside its scope → 404, never 403; the administrator reaches everything
 in its organisation.
 
-Re-authentication: role_policies, staff_create and staff_edit are behind allauth's
+Re-authentication: role_policies, staff_create, staff_edit and person_merge are behind allauth's
 ``reauthentication_required``. The matrix logs every user in *freshly*: besides ``force_login``, the session
 gets the record allauth writes after a password re-authentication (``record_authentication(...,
 reauthenticated=True)``), so the matrix shows the permission rules alone. What happens without that record
@@ -98,6 +98,7 @@ EXPECTED: dict[str, Row] = {
     "person_detail": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "person_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "person_family": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "person_merge": Row(LOGIN, by_role(403, administrator=200, head=200), by_role(403, administrator=200, head=404)),
     "relationship_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "relationship_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "household_member_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
@@ -133,7 +134,7 @@ EXPECTED: dict[str, Row] = {
 }
 
 # The pages allauth asks a recent password (or second factor) for, on top of the permission.
-REAUTHENTICATION_REQUIRED = {"role_policies", "staff_create", "staff_edit"}
+REAUTHENTICATION_REQUIRED = {"role_policies", "staff_create", "staff_edit", "person_merge"}
 
 
 # --- The URL patterns --------------------------------------------------------------------------------
@@ -289,6 +290,7 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "person_detail": lambda m, where: m.people[where],
     "person_edit": lambda m, where: m.people[where],
     "person_family": lambda m, where: m.people[where],
+    "person_merge": lambda m, where: m.people[where],
     "relationship_create": lambda m, where: m.people[where],
     "household_member_create": lambda m, where: m.people[where],
     "relationship_edit": lambda m, where: m.relationships[where],
@@ -479,8 +481,21 @@ def test_a_stale_authentication_asks_for_reauthentication_again(matrix: Matrix, 
     assert recent.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("role", [role for role in ROLES if role != ADMIN])
-@pytest.mark.parametrize("name", sorted(REAUTHENTICATION_REQUIRED))
+def test_a_head_is_asked_to_reauthenticate_before_merging(matrix: Matrix) -> None:
+    url = url_of("person_merge", matrix)
+    response = client_for(matrix.world.users[Role.HEAD], fresh=False).get(url)
+    assert_answer(response, Redirect("account_reauthenticate"), url)
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        pytest.param(name, role, id=f"{name}-{role}")
+        for name in sorted(REAUTHENTICATION_REQUIRED)
+        for role in ROLES
+        if EXPECTED[name].own[role] == 403
+    ],
+)
 def test_a_role_without_the_permission_is_refused_before_any_reauthentication(
     matrix: Matrix, name: str, role: str
 ) -> None:

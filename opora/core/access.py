@@ -13,7 +13,8 @@ record fetches it through ``get_for_user_or_404()``. Rules:
 
 A model states how it is scoped with a ``scope_by`` class attribute: "organisation", "self" (a
 service), "service" (a foreign key to one), "services" (many-to-many), "staff" (the user model),
-"membership" (a staff member's role in a service), "person" (a record about one person, visible when
+"membership" (a staff member's role in a service), "survivor" (a merge of two records, visible when the
+surviving person is), "person" (a record about one person, visible when
 that person is) or "members" (a record of several people, visible when one of them is).
 Later apps add their models the same way.
 """
@@ -46,6 +47,7 @@ class Perm:
     PERSON_VIEW = "person.view"
     PERSON_MANAGE = "person.manage"
     IDENTIFIER_VIEW = "identifier.view"
+    PERSON_MERGE = "person.merge"
     AGGREGATE_VIEW = "aggregate.view"
 
 
@@ -65,10 +67,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.ORGANISATION_MANAGE,
             Perm.AUDIT_VIEW,
             Perm.AGGREGATE_VIEW,
+            Perm.PERSON_MERGE,
         }
         | _IDENTIFIERS
     ),
-    Role.HEAD: frozenset(_CASEWORK | _IDENTIFIERS | {Perm.STAFF_VIEW, Perm.AGGREGATE_VIEW}),
+    # Merging two records of one person: the head of the service and the administrator.
+    Role.HEAD: frozenset(_CASEWORK | _IDENTIFIERS | {Perm.STAFF_VIEW, Perm.AGGREGATE_VIEW, Perm.PERSON_MERGE}),
     Role.SOCIAL_WORKER: frozenset(_CASEWORK | _IDENTIFIERS),
     Role.PSYCHOLOGIST: frozenset(_CASEWORK),
     Role.PEDAGOGUE: frozenset(_CASEWORK),
@@ -163,6 +167,7 @@ def _scope_filter(how: str, organisation_id: int, service_ids: set[int] | None) 
         "membership": ("user__organisation_id", "service_id__in"),
         "person": ("person__organisation_id", "person__services__in"),
         "members": ("organisation_id", "members__services__in"),
+        "survivor": ("survivor__organisation_id", "survivor__services__in"),
     }
     if how not in paths:
         raise ValueError(f"unknown scope_by {how!r}")

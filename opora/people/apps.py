@@ -7,7 +7,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from opora.audit.registry import register
-        from opora.people.models import Household, HouseholdMember, Person, Relationship
+        from opora.people.models import Household, HouseholdMember, Person, PersonMerge, Relationship
 
         # The identifier's value never enters the trail: neither the encrypted value (it changes at every
         # save and could be decrypted with the key) nor the digest (which would let anyone with the lookup
@@ -21,3 +21,4 @@ class PeopleConfig(AppConfig):
         register(Household, exclude=("updated_at",))
         register(Relationship, organisation=lambda relationship: relationship.person.organisation_id)
         register(HouseholdMember, organisation=lambda member: member.household.organisation_id)
+        register(PersonMerge, organisation=lambda merge: merge.survivor.organisation_id)

@@ -462,3 +462,14 @@ class HouseholdMemberEditForm(ModelErrorsMixin, forms.ModelForm):
         model = HouseholdMember
         fields = ["start_date", "end_date"]
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+
+class PersonMergeForm(forms.Form):
+    """Confirm that two records are one person, and say why."""
+
+    reason = forms.CharField(
+        label=_("Why are the two records the same person?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the same EGN on both documents, registered twice by two services."),
+    )

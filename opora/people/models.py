@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from opora.audit.models import AppendOnlyError
 from opora.core.crypto import decrypt, encrypt, lookup_digest
 from opora.core.identifiers import mask_egn
 from opora.core.transliteration import search_key, transliterate
@@ -89,6 +91,12 @@ def normalise_identifier(kind: str, value: str) -> str:
 def identifier_digest(kind: str, value: str) -> str:
     """The keyed hash under which an identifier is found again (exact lookup without decrypting)."""
     return lookup_digest(normalise_identifier(kind, value))
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def active(self) -> "PersonQuerySet":
+        """Without the records merged into another one (kept for the trail, never listed or chosen)."""
+        return self.filter(merged_into__isnull=True)
 
 
 class Person(models.Model):
@@ -171,10 +179,23 @@ class Person(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+        help_text=_("A duplicate record of the same person: every link has moved to this one."),
+    )
+
     # The Cyrillic and the Latin full names, normalised for search; kept in step by save().
     search_key = models.TextField(_("search key"), blank=True, editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person")
@@ -527,3 +548,39 @@ class HouseholdMember(models.Model):
                 errors["household"] = _("The person already lives in this household.")
         if errors:
             raise ValidationError(errors)
+
+
+class PersonMerge(models.Model):
+    """Two records of one person made one: ``merged`` (the duplicate, kept) into ``survivor``, which every
+    link moved to. ``moved`` says what moved, so that the merge can be explained later. Append-only, like
+    the audit trail. Visible when the survivor is."""
+
+    scope_by = "survivor"
+    is_person_level = True
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges", verbose_name=_("merged into"))
+    merged = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="merges_as_duplicate", verbose_name=_("merged record")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged by")
+    )
+    at = models.DateTimeField(_("merged on"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    moved = models.JSONField(_("what moved"), default=dict)
+
+    class Meta:
+        verbose_name = _("merge of two records")
+        verbose_name_plural = _("merges of two records")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return str(_("%(merged)s merged into %(survivor)s") % {"merged": self.merged, "survivor": self.survivor})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{type(self).__name__} records cannot be deleted")

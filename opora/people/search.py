@@ -244,7 +244,7 @@ def name_candidates(people: QuerySet[Person], words: list[str]) -> list[tuple[in
 
 def search_people(user: Any, text: str, *, limit: int = 50) -> list[Person]:
     """The people the user may see that ``text`` finds, best first (see the module docstring)."""
-    return rank_people(scope(user, Person.objects.all(), Perm.PERSON_VIEW), text, limit=limit)
+    return rank_people(scope(user, Person.objects.active(), Perm.PERSON_VIEW), text, limit=limit)
 
 
 def rank_people(people: QuerySet[Person], text: str, *, limit: int = 50) -> list[Person]:
@@ -345,7 +345,7 @@ def duplicate_candidates(
 ) -> list[tuple[Person, float, list[str]]]:
     """People of the whole organisation (every service) who may be the person about to be registered, with
     a score (1.0 for the same EGN) and the reasons. The caller decides what the user may see of them."""
-    people = Person.objects.filter(organisation=organisation)
+    people = Person.objects.active().filter(organisation=organisation)
     if exclude_pk is not None:
         people = people.exclude(pk=exclude_pk)
     ids: set[int] = set()

@@ -2,15 +2,23 @@
 households. Each runs in a transaction and calls ``full_clean()`` on what it saves."""
 
 import datetime
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from opora.accounts.models import User
+from opora.audit.context import acting_as
 from opora.organisation.models import Service
 from opora.people.models import (
     Household,
     HouseholdMember,
+    IdentityKind,
     Person,
     PersonKind,
+    PersonMerge,
     Relationship,
     RelationshipKind,
 )
@@ -88,3 +96,165 @@ def household_create(
     household.full_clean()
     household.save()
     return household_join(person=person, household=household, start_date=start_date)
+
+
+# The survivor's empty fields that the duplicate's values fill.
+_FILLED_FIELDS = ("birth_date", "settlement", "address", "phone")
+_LATIN_FIELDS = ("first_name_latin", "middle_name_latin", "last_name_latin")
+
+
+def _relationship_row(relationship: Relationship) -> dict[str, Any]:
+    return {
+        "id": relationship.pk,
+        "person": relationship.person_id,
+        "relative": relationship.relative_id,
+        "kind": relationship.kind,
+        "start_date": relationship.start_date.isoformat() if relationship.start_date else None,
+        "end_date": relationship.end_date.isoformat() if relationship.end_date else None,
+    }
+
+
+def _check_merge(survivor: Person, duplicate: Person) -> None:
+    errors = []
+    if survivor.pk == duplicate.pk:
+        errors.append(_("A record cannot be merged into itself."))
+    else:
+        if survivor.organisation_id != duplicate.organisation_id:
+            errors.append(_("The two records belong to different organisations."))
+        if survivor.merged_into_id is not None:
+            errors.append(_("The record to keep has itself been merged into another record."))
+        if duplicate.merged_into_id is not None:
+            errors.append(_("The duplicate has already been merged into another record."))
+        if (
+            survivor.identifier_digest
+            and duplicate.identifier_digest
+            and survivor.identifier_digest != duplicate.identifier_digest
+        ):
+            errors.append(_("The two records have different identifiers: they are two different people."))
+        if survivor.mother_id == duplicate.pk or duplicate.mother_id == survivor.pk:
+            errors.append(_("A mother and her unborn child are two different people."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def person_merge(*, survivor: Person, duplicate: Person, by: User, reason: str) -> PersonMerge:
+    """Merge ``duplicate`` into ``survivor``: every relation, household membership, service and unborn child
+    moves to the survivor, the survivor's empty details are filled from the duplicate, and the duplicate is
+    kept, marked as merged. What moved is written on the returned ``PersonMerge``; each change is in the
+    audit trail under ``by``."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the two records are the same person."))
+    if survivor.pk == duplicate.pk:
+        _check_merge(survivor, duplicate)
+    locked = Person.objects.select_for_update().in_bulk([survivor.pk, duplicate.pk])
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    _check_merge(survivor, duplicate)
+    with acting_as(by):
+        moved: dict[str, Any] = {
+            "relationships_moved": [],
+            "relationships_dropped": [],
+            "household_members_moved": [],
+            "household_members_dropped": [],
+        }
+        _merge_relationships(survivor, duplicate, moved)
+        _merge_households(survivor, duplicate, moved)
+        already = set(survivor.services.values_list("pk", flat=True))
+        added = [pk for pk in duplicate.services.values_list("pk", flat=True) if pk not in already]
+        if added:
+            survivor.services.add(*added)
+        moved["services_added"] = sorted(added)
+        children = list(Person.objects.filter(mother=duplicate).order_by("pk"))
+        for child in children:
+            child.mother = survivor
+            child.save()
+        moved["unborn_children"] = [child.pk for child in children]
+        moved["identifier"] = _merge_identifier(survivor, duplicate)
+        moved["filled"] = _fill_details(survivor, duplicate)
+        survivor.save()
+        duplicate.merged_into = survivor
+        duplicate.save()
+        merge = PersonMerge(survivor=survivor, merged=duplicate, by=by, reason=reason, moved=moved)
+        merge.save()
+    return merge
+
+
+def _merge_relationships(survivor: Person, duplicate: Person, moved: dict[str, Any]) -> None:
+    """Re-point the duplicate's relations; one that would relate the survivor to themself, or repeat a
+    current relation the survivor has already, is deleted (and written down)."""
+    relationships = Relationship.objects.filter(Q(person=duplicate) | Q(relative=duplicate)).order_by("pk")
+    for relationship in relationships:
+        row = _relationship_row(relationship)
+        if relationship.person_id == duplicate.pk:
+            relationship.person = survivor
+        if relationship.relative_id == duplicate.pk:
+            relationship.relative = survivor
+        if relationship.person_id == relationship.relative_id or relationship._duplicates().exists():
+            Relationship.objects.get(pk=relationship.pk).delete()
+            moved["relationships_dropped"].append(row)
+        else:
+            relationship.save()
+            moved["relationships_moved"].append(relationship.pk)
+
+
+def _merge_households(survivor: Person, duplicate: Person, moved: dict[str, Any]) -> None:
+    for member in HouseholdMember.objects.filter(person=duplicate).order_by("pk"):
+        current_already = (
+            member.end_date is None
+            and HouseholdMember.objects.filter(
+                household_id=member.household_id, person=survivor, end_date__isnull=True
+            ).exists()
+        )
+        if current_already:
+            moved["household_members_dropped"].append(
+                {
+                    "id": member.pk,
+                    "household": member.household_id,
+                    "start_date": member.start_date.isoformat() if member.start_date else None,
+                }
+            )
+            member.delete()
+        else:
+            member.person = survivor
+            member.save()
+            moved["household_members_moved"].append(member.pk)
+
+
+def _merge_identifier(survivor: Person, duplicate: Person) -> str:
+    """Move the duplicate's identifier to a survivor without one; say what became of it."""
+    if not duplicate.identifier_digest:
+        return "none"
+    if survivor.identifier_digest:
+        return "same"  # two different numbers were refused before
+    kind, encrypted, digest = duplicate.identity_kind, duplicate.identifier_encrypted, duplicate.identifier_digest
+    country = duplicate.document_country
+    # The digest is unique in the organisation: the duplicate lets go of it first.
+    duplicate.identity_kind = IdentityKind.NONE
+    duplicate.identifier_encrypted = ""
+    duplicate.identifier_digest = ""
+    duplicate.no_identifier_reason = _("Moved to the record this one was merged into.")
+    duplicate.save()
+    survivor.identity_kind = kind
+    survivor.identifier_encrypted = encrypted
+    survivor.identifier_digest = digest
+    survivor.document_country = country
+    survivor.no_identifier_reason = ""
+    return "moved"
+
+
+def _fill_details(survivor: Person, duplicate: Person) -> list[str]:
+    """Fill the survivor's empty details from the duplicate; the names of the fields filled."""
+    filled = []
+    for name in _FILLED_FIELDS:
+        if name == "birth_date" and survivor.kind == PersonKind.UNBORN:
+            continue
+        if not getattr(survivor, name) and getattr(duplicate, name):
+            setattr(survivor, name, getattr(duplicate, name))
+            filled.append(name)
+    if not survivor.latin_from_passport and duplicate.latin_from_passport:
+        survivor.latin_from_passport = True
+        for name in _LATIN_FIELDS:
+            setattr(survivor, name, getattr(duplicate, name))
+        filled += ["latin_from_passport", *_LATIN_FIELDS]
+    return filled

@@ -5,30 +5,49 @@ written to the view log.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opora.audit.log import log_view
-from opora.core.access import Perm, get_for_user_or_404, has_permission_on, organisation_of, require, scope
+from opora.core.access import (
+    Perm,
+    acting_user,
+    get_for_user_or_404,
+    has_permission_on,
+    organisation_of,
+    require,
+    scope,
+)
 from opora.core.phones import format_phone
 from opora.organisation.models import Service
 from opora.people.forms import (
     HouseholdMemberEditForm,
     HouseholdMemberForm,
     PersonForm,
+    PersonMergeForm,
     RelationshipEditForm,
     RelationshipForm,
 )
-from opora.people.models import Household, HouseholdMember, Person, PersonKind, Relationship, Sex
-from opora.people.search import duplicate_candidates, search_people
+from opora.people.models import Household, HouseholdMember, Person, PersonKind, PersonMerge, Relationship, Sex
+from opora.people.search import duplicate_candidates, rank_people, search_people
 from opora.people.selectors import family_of, relationships_of
-from opora.people.services import household_create, household_join, person_register, person_update, relationship_add
+from opora.people.services import (
+    household_create,
+    household_join,
+    person_register,
+    person_update,
+    relationship_add,
+)
+from opora.people.services import person_merge as merge_records
 
 PAGE_SIZE = 50
 # A search shows at most this many people, best first.
@@ -36,11 +55,22 @@ SEARCH_LIMIT = 200
 
 
 def _people(request: HttpRequest, permission: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
-    return scope(request.user, Person.objects.all(), permission)
+    """The people the user may reach, without the records merged into another one."""
+    return scope(request.user, Person.objects.active(), permission)
 
 
 def _person(request: HttpRequest, pk: int, permission: str = Perm.PERSON_VIEW) -> Person:
-    return get_for_user_or_404(request, Person.objects.select_related("settlement", "mother"), permission, pk=pk)
+    """One person the user may reach; also a record merged into another (its page says so).
+
+    A merged record is read-only: its links live on the survivor, so changing it would change nothing
+    anyone sees, and would make the merge harder to explain later.
+    """
+    person = get_for_user_or_404(
+        request, Person.objects.select_related("settlement", "mother", "merged_into"), permission, pk=pk
+    )
+    if permission != Perm.PERSON_VIEW and person.merged_into_id is not None:
+        raise PermissionDenied
+    return person
 
 
 # --- The register ---------------------------------------------------------------------------------
@@ -77,6 +107,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     log_view(request, person)
     people = _people(request)
     can_see_identifier = has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person)
+    merged = person.merged_into_id is not None
     memberships = (
         scope(request.user, HouseholdMember.objects.all(), Perm.PERSON_VIEW)
         .filter(person=person)
@@ -96,10 +127,22 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "expected_children": people.filter(mother=person).order_by("due_date"),
             "relations": _relation_rows(person, relationships_of(person, _relationships(request), people)),
             "memberships": memberships,
-            "can_manage": has_permission_on(request.user, Perm.PERSON_MANAGE, person),
+            "can_manage": not merged and has_permission_on(request.user, Perm.PERSON_MANAGE, person),
+            "can_merge": not merged and has_permission_on(request.user, Perm.PERSON_MERGE, person),
             "may_be_mother": person.kind != PersonKind.UNBORN and person.sex != Sex.MALE,
+            "merged_into": _merged_into(person, scope(request.user, Person.objects.all(), Perm.PERSON_VIEW)),
+            "merges": scope(request.user, PersonMerge.objects.all(), Perm.PERSON_VIEW)
+            .filter(survivor=person)
+            .select_related("merged", "by")
+            .order_by("-at", "-pk"),
         },
     )
+
+
+def _merged_into(person: Person, people: QuerySet[Person]) -> Person | None:
+    """The record ``person`` was merged into, when the user may see it."""
+    survivor = person.merged_into
+    return survivor if survivor is not None and people.filter(pk=survivor.pk).exists() else None
 
 
 def _identifier_shown(person: Person, can_see_identifier: bool) -> str:
@@ -318,3 +361,110 @@ def person_family(request: HttpRequest, pk: int) -> HttpResponse:
         households=scope(request.user, Household.objects.all(), Perm.PERSON_VIEW),
     )
     return render(request, "people/person_family.html", {"person": person, "family": family})
+
+
+# --- Merging two records of one person -------------------------------------------------------------------
+
+
+@require(Perm.PERSON_MERGE)
+@require_http_methods(["GET", "POST"])
+@reauthentication_required
+def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge a duplicate into the person of the page: find the duplicate, then confirm with a reason.
+
+    Both records must be ones the user may merge (in their scope with ``Perm.PERSON_MERGE``)."""
+    survivor = get_for_user_or_404(
+        request, Person.objects.active().select_related("settlement"), Perm.PERSON_MERGE, pk=pk
+    )
+    chosen = request.POST.get("duplicate") or request.GET.get("duplicate", "")
+    if not chosen:
+        return _merge_search(request, survivor)
+    if not chosen.isdigit() or int(chosen) == survivor.pk:
+        raise Http404
+    duplicate = get_for_user_or_404(
+        request, Person.objects.active().select_related("settlement"), Perm.PERSON_MERGE, pk=int(chosen)
+    )
+    if request.method == "GET":
+        log_view(request, survivor)
+        log_view(request, duplicate)
+    form = PersonMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merge_records(
+                survivor=survivor, duplicate=duplicate, by=acting_user(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The two records have been merged."))
+            return redirect("person_detail", pk=survivor.pk)
+    return render(
+        request,
+        "people/person_merge_confirm.html",
+        {
+            "person": survivor,
+            "duplicate": duplicate,
+            "form": form,
+            "rows": _side_by_side(request, survivor, duplicate),
+        },
+    )
+
+
+def _merge_search(request: HttpRequest, survivor: Person) -> HttpResponse:
+    log_view(request, survivor)
+    mergeable = scope(request.user, Person.objects.active(), Perm.PERSON_MERGE).exclude(pk=survivor.pk)
+    query = request.GET.get("q", "").strip()[:100]
+    found = rank_people(mergeable, query, limit=50) if query else []
+    candidates = duplicate_candidates(
+        survivor.organisation,
+        first_name=survivor.first_name,
+        last_name=survivor.last_name,
+        middle_name=survivor.middle_name,
+        birth_date=survivor.birth_date,
+        identifier_digest=survivor.identifier_digest,
+        exclude_pk=survivor.pk,
+    )
+    may_merge = set(
+        mergeable.filter(pk__in=[person.pk for person, _score, _reasons in candidates]).values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "people/person_merge.html",
+        {
+            "person": survivor,
+            "query": query,
+            "found": found,
+            "candidates": [(person, reasons) for person, _score, reasons in candidates if person.pk in may_merge],
+        },
+    )
+
+
+def _side_by_side(request: HttpRequest, survivor: Person, duplicate: Person) -> list[tuple[str, Any, Any]]:
+    """The two records' details, row by row, each identifier shown or masked as on the person's page."""
+
+    def identifier(person: Person) -> str:
+        return _identifier_shown(person, has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person))
+
+    def services(person: Person) -> str:
+        return ", ".join(str(service) for service in person.services.order_by("name"))
+
+    def address(person: Person) -> str:
+        return ", ".join(str(part) for part in (person.settlement, person.address) if part)
+
+    return [
+        (_("Name"), survivor, duplicate),
+        (_("Registered as"), survivor.get_kind_display(), duplicate.get_kind_display()),
+        (_("Name in Latin"), survivor.full_name_latin, duplicate.full_name_latin),
+        (_("Identified by"), survivor.get_identity_kind_display(), duplicate.get_identity_kind_display()),
+        (_("Number"), identifier(survivor), identifier(duplicate)),
+        (_("Birth date"), survivor.birth_date, duplicate.birth_date),
+        (_("Sex"), survivor.get_sex_display(), duplicate.get_sex_display()),
+        (_("Address"), address(survivor), address(duplicate)),
+        (
+            _("Phone"),
+            format_phone(survivor.phone) if survivor.phone else "",
+            format_phone(duplicate.phone) if duplicate.phone else "",
+        ),
+        (_("Services"), services(survivor), services(duplicate)),
+        (_("Registered"), survivor.created_at, duplicate.created_at),
+    ]
