@@ -281,17 +281,16 @@ def relationship_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Perm.PERSON_MANAGE)
 @require_http_methods(["GET", "POST"])
 def relationship_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = get_for_user_or_404(
-        request, Relationship.objects.select_related("person", "relative"), Perm.PERSON_MANAGE, pk=pk
+    relationships = Relationship.objects.select_related("person", "relative")
+    return _link_edit(
+        request,
+        relationships,
+        pk,
+        RelationshipEditForm,
+        "people/relationship_edit.html",
+        "relationship",
+        _("The relation has been saved."),
     )
-    if request.method == "GET":
-        log_view(request, relationship)
-    form = RelationshipEditForm(request.POST or None, instance=relationship)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The relation has been saved."))
-        return redirect("person_detail", pk=relationship.person_id)
-    return render(request, "people/relationship_edit.html", {"form": form, "relationship": relationship})
 
 
 # --- Households -------------------------------------------------------------------------------------
@@ -333,17 +332,37 @@ def household_member_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Perm.PERSON_MANAGE)
 @require_http_methods(["GET", "POST"])
 def household_member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_for_user_or_404(
-        request, HouseholdMember.objects.select_related("person", "household"), Perm.PERSON_MANAGE, pk=pk
+    members = HouseholdMember.objects.select_related("person", "household")
+    return _link_edit(
+        request,
+        members,
+        pk,
+        HouseholdMemberEditForm,
+        "people/household_member_edit.html",
+        "member",
+        _("The household membership has been saved."),
     )
+
+
+def _link_edit(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    pk: int,
+    form_class: Any,
+    template: str,
+    name: str,
+    saved: str,
+) -> HttpResponse:
+    """Edit one record that links a person to others (its dates, mostly), then back to the person."""
+    link = get_for_user_or_404(request, queryset, Perm.PERSON_MANAGE, pk=pk)
     if request.method == "GET":
-        log_view(request, member)
-    form = HouseholdMemberEditForm(request.POST or None, instance=member)
+        log_view(request, link)
+    form = form_class(request.POST or None, instance=link)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("The household membership has been saved."))
-        return redirect("person_detail", pk=member.person_id)
-    return render(request, "people/household_member_edit.html", {"form": form, "member": member})
+        messages.success(request, saved)
+        return redirect("person_detail", pk=link.person_id)
+    return render(request, template, {"form": form, name: link})
 
 
 # --- The family --------------------------------------------------------------------------------------
