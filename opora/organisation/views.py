@@ -81,11 +81,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     service = get_for_user_or_404(request, Service.objects.all(), Perm.SERVICE_VIEW, pk=pk)
     can_see_staff = has_permission(request.user, Perm.STAFF_VIEW, service)
-    staff = (
-        Membership.objects.filter(service=service).select_related("user").order_by("role", "user__first_name")
-        if can_see_staff
-        else Membership.objects.none()
-    )
+    # The team through the scoping module, like every other list (empty for a role without STAFF_VIEW).
+    staff = _visible_roles(request).filter(service=service).select_related("user").order_by("role", "user__first_name")
     return render(
         request,
         "organisation/service_detail.html",
