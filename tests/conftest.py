@@ -18,6 +18,7 @@ from opora.accounts.models import User
 from opora.core.identifiers import fake_egn
 from opora.organisation.models import Membership, Organisation, Role, Service, ServiceKind
 from opora.people.models import IdentityKind, Person, PersonKind
+from opora.people.search import forget_vocabulary
 from opora.people.services import person_register
 
 PASSWORD = "correct horse battery staple"
@@ -25,8 +26,10 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """allauth keeps its per-address rate limits in the cache, which outlives each test's database."""
+    """allauth keeps its per-address rate limits in the cache, which outlives each test's database; the
+    search keeps the vocabulary of names, whose rolled-back rows may give a number to another word."""
     cache.clear()
+    forget_vocabulary()
 
 
 @dataclass

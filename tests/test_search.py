@@ -16,7 +16,7 @@ from django.utils import translation
 from opora.core.identifiers import fake_egn
 from opora.organisation.models import Role
 from opora.people.models import IdentityKind, Person, identifier_digest
-from opora.people.search import duplicate_candidates, egn_prefix_date, search_people
+from opora.people.search import duplicate_candidates, egn_prefix_date, mistyped_dates, search_people
 from opora.places.ekatte import load_shipped_extract
 from opora.places.models import Settlement
 from tests.conftest import World, make_person
@@ -192,9 +192,38 @@ def test_without_an_egn_the_same_birth_date_makes_a_strong_candidate(world: Worl
     candidates = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров", birth_date=BORN)
     assert candidates[0][0] == people["ivan"]
     assert "same birth date" in candidates[0][2]
-    other = [c for c in candidates if c[0] == people["hidden"]]
-    assert other
-    assert other[0][1] < candidates[0][1]
+    # The other Иван Петров was born on 11.11.2011: another birthday, another person.
+    assert people["hidden"] not in [person for person, _score, _reasons in candidates]
+
+
+def test_a_birth_date_one_keystroke_away_makes_a_weaker_candidate(world: World, people: dict[str, Person]) -> None:
+    slip = datetime.date(2011, 11, 17)  # 17.11.2011 for 11.11.2011
+    candidates = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров", birth_date=slip)
+    assert [person for person, _score, _reasons in candidates] == [people["hidden"]]
+    score, reasons = candidates[0][1], candidates[0][2]
+    assert "birth date differs by a slip of the keyboard" in reasons
+    same_day = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров", birth_date=BORN)
+    assert score < same_day[0][1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        (datetime.date(2016, 3, 15), datetime.date(2016, 3, 16)),  # a day digit
+        (datetime.date(2016, 3, 15), datetime.date(2016, 8, 15)),  # a month digit
+        (datetime.date(2016, 3, 15), datetime.date(2018, 3, 15)),  # a year digit
+        (datetime.date(2016, 3, 5), datetime.date(2016, 5, 3)),  # day and month swapped
+    ],
+)
+def test_a_slip_of_the_keyboard_in_a_birth_date(typed: datetime.date, meant: datetime.date) -> None:
+    assert meant in mistyped_dates(typed)
+
+
+def test_two_keystrokes_make_another_birthday() -> None:
+    dates = mistyped_dates(BORN)
+    assert datetime.date(2016, 4, 16) not in dates  # two digits changed
+    assert BORN not in dates
+    assert all(isinstance(date, datetime.date) for date in dates)  # 31.02 and the like are left out
 
 
 def test_duplicates_are_found_in_every_service(world: World, people: dict[str, Person]) -> None:
@@ -246,7 +275,8 @@ def register(world: World, client: Client, data: dict[str, Any]) -> Any:
 def test_registration_shows_the_candidates_and_keeps_the_values(world: World, people: dict[str, Person]) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
     before = Person.objects.count()
-    response = register(world, client, registration())
+    # No birth date yet: both Иван Петров are candidates, whatever their birthdays.
+    response = register(world, client, registration(birth_date=""))
     assert response.status_code == 200
     assert Person.objects.count() == before
     content = response.content.decode()
@@ -277,15 +307,69 @@ def test_a_registration_without_candidates_goes_straight_through(world: World, p
     assert response.status_code == 302
 
 
-# --- PostgreSQL: the trigram index serves the name search -----------------------------------------------
+# --- The structures behind the search -----------------------------------------------------------------
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="runs in the PostgreSQL pass")
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="runs in the SQLite pass")
 
 
 @postgresql_only
-def test_the_name_search_can_use_the_trigram_index(world: World, people: dict[str, Person]) -> None:
+def test_the_name_search_can_use_the_words_index(world: World, people: dict[str, Person]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN SELECT id FROM people_person WHERE %s <%% search_key", ["ivan petorv"])
+        cursor.execute(
+            "EXPLAIN SELECT id FROM people_person WHERE string_to_array(search_key, ' ') && %s::text[]",
+            [["ivan", "ivana"]],
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "people_person_search_key_trgm" in plan, plan
+    assert "people_person_search_words" in plan, plan
+
+
+@sqlite_only
+def test_the_full_text_table_follows_every_change(world: World, people: dict[str, Person]) -> None:
+    def matching(word: str) -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid FROM people_person_fts WHERE people_person_fts MATCH ?", [f'"{word}"'])
+            return {pk for (pk,) in cursor.fetchall()}
+
+    petar = people["petar"]
+    assert matching("kolev") == {petar.pk}
+    petar.last_name = "Колесов"
+    petar.save()
+    assert matching("kolev") == set()
+    assert matching("kolesov") == {petar.pk}
+    Person.objects.filter(pk=petar.pk).delete()
+    assert matching("kolesov") == set()
+
+
+@sqlite_only
+def test_the_full_text_triggers_come_back_after_a_table_rebuild(world: World, people: dict[str, Person]) -> None:
+    from opora.people.search_index import ensure_sqlite_fts
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER people_person_fts_update")
+    assert ensure_sqlite_fts(connection) is True
+    assert ensure_sqlite_fts(connection) is False
+    ivan = people["ivan"]
+    ivan.first_name = "Йоан"
+    ivan.save()
+    assert found(world, "Йоан Петров") == [ivan]
+
+
+def test_a_new_name_is_found_at_once(world: World, people: dict[str, Person]) -> None:
+    assert found(world, "Зюмбюл Петров") == []
+    new = make_person(world.own, "Зюмбюл", "Петров")
+    assert found(world, "Зюмбюл Петров") == [new]
+    assert found(world, "Zyumbyul") == [new]
+
+
+def test_common_names_list_the_exact_ones_first_by_name(world: World) -> None:
+    """More people bear the exact name than one page holds: they fill it, alphabetically, ahead of the
+    near spellings."""
+    georgievs = [make_person(world.own, "Иван", last) for last in ("Георгиев", "Андреев", "Борисов")]
+    near = make_person(world.own, "Иванка", "Алексиева", sex="female")
+    from opora.people.search import rank_people
+
+    people = Person.objects.filter(organisation=world.organisation)
+    assert rank_people(people, "Иван", limit=3) == sorted(georgievs, key=lambda person: person.last_name)
+    assert rank_people(people, "Иван", limit=4)[-1] == near

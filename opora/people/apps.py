@@ -6,7 +6,12 @@ class PeopleConfig(AppConfig):
     label = "people"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from opora.audit.registry import register
+        from opora.people.search_index import after_migrate
+
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="people_search_index")
         from opora.people.models import Household, HouseholdMember, Person, PersonMerge, Relationship
 
         # The identifier's value never enters the trail: neither the encrypted value (it changes at every

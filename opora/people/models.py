@@ -93,6 +93,34 @@ def identifier_digest(kind: str, value: str) -> str:
     return lookup_digest(normalise_identifier(kind, value))
 
 
+class NameWord(models.Model):
+    """Every word of every name in the register, once: the vocabulary against which the words of a search
+    are matched, typos and all, before people are looked up by their exact words (opora.people.search).
+
+    Words are only added, never removed: a word nobody bears any longer only costs a look-up that finds
+    no one. It holds no more than the names themselves, and is never shown.
+    """
+
+    word = models.CharField(_("word"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("name word")
+        verbose_name_plural = _("name words")
+
+    def __str__(self) -> str:
+        return self.word
+
+    @staticmethod
+    def add_words_of(key: str) -> None:
+        words = {word[:100] for word in key_words(key)}
+        NameWord.objects.bulk_create([NameWord(word=word) for word in sorted(words)], ignore_conflicts=True)
+
+
+def key_words(key: str) -> list[str]:
+    """The words of a stored search key (both spellings, " / " between them)."""
+    return [word for word in re.split(r"[ /]+", key) if word]
+
+
 class PersonQuerySet(models.QuerySet["Person"]):
     def active(self) -> "PersonQuerySet":
         """Without the records merged into another one (kept for the trail, never listed or chosen)."""
@@ -201,7 +229,11 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["last_name", "first_name", "middle_name", "pk"]
-        indexes = [models.Index(fields=["organisation", "last_name", "first_name"], name="people_person_name")]
+        indexes = [
+            models.Index(fields=["organisation", "last_name", "first_name"], name="people_person_name"),
+            # The selective key of the duplicate check: a day has a few hundred births in the whole country.
+            models.Index(fields=["organisation", "birth_date"], name="people_person_birth_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind=PersonKind.UNBORN) | Q(due_date__isnull=False, mother__isnull=False),
@@ -233,6 +265,7 @@ class Person(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], *_DERIVED_FIELDS}
         super().save(*args, **kwargs)
+        NameWord.add_words_of(self.search_key)
 
     # --- Names ---
 

@@ -8,37 +8,49 @@ One box understands:
 - a word that is the name of a settlement (with at least one other word): people living there;
 - anything else: a name, in Cyrillic or Latin, partial, in any word order, with a typo or two.
 
-Names are compared on ``Person.search_key`` (both spellings, transliterated and folded). Candidates are
-found by the database: on PostgreSQL with pg_trgm's word similarity (the ``<%`` operator, served by the
-GIN trigram index of migration 0002); on SQLite (a small centre) with a cheap filter on the query's
-trigrams. Both are then ranked here by one scorer, so that the two databases agree: every query word is
-matched to its closest name word (edit distance with transpositions, or a prefix), whatever the order.
+Names are compared on ``Person.search_key`` (both spellings, transliterated and folded), word by word:
+every query word is matched to its closest name word (edit distance with transpositions, or a typed
+beginning), whatever the order. First the query's words are matched against the vocabulary of name words
+(``NameWord``), which gives, for each, the few name words it may stand for; then the database is asked for
+the people bearing one of those for every query word (opora.people.search_index: a GIN index over the key's
+words on PostgreSQL, FTS5 on SQLite), and they are ranked by one scoring, in SQL on PostgreSQL and here
+on SQLite, so that the two databases agree. A selective key first, then the forgiving comparison: the
+tables of people are only ever asked for exact words.
 """
 
+import bisect
 import datetime
+import functools
+import itertools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, FloatField, Max, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from opora.core.access import Perm, scope
 from opora.core.transliteration import search_key
 from opora.organisation.models import Organisation
-from opora.people.models import IdentityKind, Person, Sex, identifier_digest
+from opora.people.models import IdentityKind, NameWord, Person, Sex, identifier_digest, key_words
 from opora.places.models import Settlement
 
 # A query word counts as matched from this similarity on; a person is found from this average on.
 WORD_THRESHOLD = 0.5
 NAME_THRESHOLD = 0.72
-# pg_trgm's word similarity from which a row is a candidate at all (the default, 0.6, misses two typos).
-PG_WORD_SIMILARITY = 0.3
-# At most this many candidates are ranked in Python.
+# A query word stands for at most this many name words (the closest), read from this many beginning with it.
+VARIANTS = 24
+PREFIX_SCAN = 200
+# At most this many people born on one day are compared with a registration; SQLite ranks at most this many
+# candidates of a name search in Python (a centre's register, where no name is that common).
 CANDIDATES = 500
+# A registration is compared with at most this many people of a similar name (besides those born that day).
+NAMESAKES = 50
+SQLITE_CANDIDATES = 5000
 
 _TEN_DIGITS = re.compile(r"^[0-9]{10}$")
 _PARTIAL_EGN = re.compile(r"^[0-9]{6,9}$")
@@ -50,29 +62,14 @@ _DOCUMENT = re.compile(r"^[A-Za-z0-9-]{4,30}$")
 # --- Similarity of words ------------------------------------------------------------------------------
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions and swapped neighbours."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 def word_similarity(query: str, word: str) -> float:
-    """1.0 for the same word; a typed beginning of the word ("пет" for "петров") scores high."""
+    """1.0 for the same word; a typed beginning of the word ("пет" for "петров") scores high; otherwise one
+    less the optimal-string-alignment distance (a swap of neighbours is one edit) over the longer length."""
     if query == word:
         return 1.0
     if len(query) >= 2 and word.startswith(query):
         return 0.85 + 0.15 * len(query) / len(word)
-    longest = max(len(query), len(word))
-    return max(0.0, 1.0 - _edit_distance(query, word) / longest)
+    return float(OSA.normalized_similarity(query, word))
 
 
 def name_similarity(query_words: list[str], name_words: list[str]) -> float:
@@ -84,11 +81,6 @@ def name_similarity(query_words: list[str], name_words: list[str]) -> float:
     if min(best) < WORD_THRESHOLD:
         return 0.0
     return sum(best) / len(best)
-
-
-def _key_words(key: str) -> list[str]:
-    """The words of a stored search key (both spellings, " / " between them)."""
-    return [word for word in re.split(r"[ /]+", key) if word]
 
 
 # --- Reading the query ------------------------------------------------------------------------------
@@ -205,38 +197,140 @@ def split_settlement(words: list[str]) -> tuple[list[str], list[int]]:
     return words, []
 
 
+# --- The vocabulary of name words --------------------------------------------------------------------------
+
+
+@dataclass
+class _Vocabulary:
+    database: tuple[str, str]
+    last_pk: int
+    words: list[str]  # sorted, for the typed beginnings
+
+
+_vocabulary: list[_Vocabulary] = []
+
+
+def vocabulary() -> list[str]:
+    """Every name word of the register, sorted. Read once, then only the words added since (they are never
+    removed, so what is held stays true)."""
+    database = (connection.alias, str(connection.settings_dict["NAME"]))
+    held = _vocabulary[0] if _vocabulary and _vocabulary[0].database == database else None
+    if held is None:
+        held = _Vocabulary(database, 0, [])
+        _vocabulary[:] = [held]
+    added = list(NameWord.objects.filter(pk__gt=held.last_pk).order_by("pk").values_list("pk", "word"))
+    if added:
+        held.last_pk = added[-1][0]
+        held.words = sorted({*held.words, *(word for _pk, word in added)})
+    return held.words
+
+
+def forget_vocabulary() -> None:
+    """For tests, whose rolled-back rows may give a number to another word."""
+    _vocabulary.clear()
+
+
+def word_variants(word: str, words: list[str]) -> dict[str, float]:
+    """The name words ``word`` may stand for, with their similarity: itself, the words it begins, and the
+    words within the typos ``WORD_THRESHOLD`` allows; the ``VARIANTS`` closest."""
+    found: dict[str, float] = {}
+    if len(word) >= 2:
+        start = bisect.bisect_left(words, word)
+        for candidate in itertools.islice(words, start, start + PREFIX_SCAN):
+            if not candidate.startswith(word):
+                break
+            found[candidate] = word_similarity(word, candidate)
+    for candidate, _score, _index in process.extract(
+        word, words, scorer=OSA.normalized_similarity, score_cutoff=WORD_THRESHOLD, limit=None
+    ):
+        found[candidate] = word_similarity(word, candidate)
+    closest = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:VARIANTS]
+    return dict(closest)
+
+
 # --- Candidates from the database -----------------------------------------------------------------------
 
 
-def _trigrams(words: Iterable[str]) -> set[str]:
-    grams: set[str] = set()
-    for word in words:
-        if len(word) < 3:
-            grams.add(word)
-        grams |= {word[i : i + 3] for i in range(len(word) - 2)}
-    return grams
-
-
-def name_candidates(people: QuerySet[Person], words: list[str]) -> list[tuple[int, str]]:
-    """(pk, search key) of the people whose name may match ``words``: a generous, cheap first cut."""
-    key = " ".join(words)
-    # Without the scope's DISTINCT, which would not let the rows be ordered by their similarity.
-    people = Person.objects.filter(pk__in=people.values("pk"))
+def _having_words(people: QuerySet[Person], alternatives: list[list[str]]) -> QuerySet[Person]:
+    """The people whose key holds, for each list, at least one of its words (see opora.people.search_index)."""
     if connection.vendor == "postgresql":
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [PG_WORD_SIMILARITY])
-            matched = (
-                people.filter(RawSQL("%s <%% people_person.search_key", (key,), output_field=BooleanField()))
-                .annotate(similarity=RawSQL("word_similarity(%s, people_person.search_key)", (key,)))
-                .order_by("-similarity", "pk")
-                .values_list("pk", "search_key")[:CANDIDATES]
+        for words in alternatives:
+            overlap = RawSQL(
+                "string_to_array(people_person.search_key, ' ') && %s::text[]", (words,), output_field=BooleanField()
             )
-            return list(matched)
-    condition = Q()
-    for gram in sorted(_trigrams(words))[:40]:
-        condition |= Q(search_key__contains=gram)
-    return list(people.filter(condition).order_by("pk").values_list("pk", "search_key")[: CANDIDATES * 4])
+            people = people.filter(overlap)
+        return people
+    match = " AND ".join("(" + " OR ".join(_fts_term(word) for word in words) + ")" for words in alternatives)
+    matching = RawSQL("SELECT rowid FROM people_person_fts WHERE people_person_fts MATCH %s", (match,))
+    return people.filter(pk__in=matching)
+
+
+def _fts_term(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def name_matches(people: QuerySet[Person], words: list[str], *, limit: int) -> list[tuple[int, float]]:
+    """(pk, similarity) of the best ``limit`` people whose name matches ``words``, best first, then by name.
+
+    When every query word is itself a name word and at least ``limit`` people bear them all, those people
+    (similarity 1.0) are the answer, alphabetically, and nobody else needs to be read. Otherwise every
+    person bearing a variant of each word is a candidate, scored as ``name_similarity`` scores them.
+    """
+    names = vocabulary()
+    variants = [word_variants(word, names) for word in words]
+    if not all(variants):
+        return []
+    # Without the scope's DISTINCT, which would not let the rows be ordered by what they are.
+    people = Person.objects.filter(pk__in=people.values("pk"))
+    if all(found.get(word) == 1.0 for word, found in zip(words, variants, strict=True)):
+        exact = _having_words(people, [[word] for word in words]).order_by("last_name", "first_name", "pk")
+        found_exactly = list(exact.values_list("pk", flat=True)[:limit])
+        if len(found_exactly) >= limit:
+            return [(pk, 1.0) for pk in found_exactly]
+    candidates = _having_words(people, [sorted(found) for found in variants])
+    if connection.vendor == "postgresql":
+        return _ranked_by_postgresql(candidates, variants, limit)
+    return _ranked_here(candidates, variants, limit)
+
+
+def _ranked_by_postgresql(
+    candidates: QuerySet[Person], variants: list[dict[str, float]], limit: int
+) -> list[tuple[int, float]]:
+    """The scoring of ``name_similarity``, in the database, so that only the best rows leave it."""
+    parts, params = [], []
+    for found in variants:
+        by_score: dict[float, list[str]] = {}
+        for word, score in found.items():
+            by_score.setdefault(score, []).append(word)
+        cases = []
+        for score in sorted(by_score, reverse=True):
+            cases.append("WHEN string_to_array(people_person.search_key, ' ') && %s::text[] THEN %s::float8")
+            params += [sorted(by_score[score]), score]
+        parts.append("(CASE " + " ".join(cases) + " ELSE 0 END)")
+    # Only placeholders and fixed text are joined here: every word and score is a parameter.
+    expression = "(" + " + ".join(parts) + f") / {len(variants)}.0"
+    similarity = RawSQL(expression, params, output_field=FloatField())  # noqa: S611
+    ranked = (
+        candidates.annotate(similarity=similarity)
+        .filter(similarity__gte=NAME_THRESHOLD)
+        .order_by("-similarity", "last_name", "first_name", "pk")
+        .values_list("pk", "similarity")[:limit]
+    )
+    return list(ranked)
+
+
+def _ranked_here(candidates: QuerySet[Person], variants: list[dict[str, float]], limit: int) -> list[tuple[int, float]]:
+    """The same scoring in Python, for the embedded database (a centre's register, not a country's)."""
+    scored = []
+    rows = candidates.values_list("pk", "search_key", "last_name", "first_name")[:SQLITE_CANDIDATES]
+    for pk, key, last_name, first_name in rows:
+        words = key_words(key)
+        best = [max((found.get(word, 0.0) for word in words), default=0.0) for found in variants]
+        similarity = sum(best) / len(best)
+        if min(best) >= WORD_THRESHOLD and similarity >= NAME_THRESHOLD:
+            scored.append((-similarity, last_name, first_name, pk))
+    scored.sort()
+    return [(pk, -negative) for negative, _last, _first, pk in scored[:limit]]
 
 
 # --- The search box -------------------------------------------------------------------------------------
@@ -259,14 +353,14 @@ def rank_people(people: QuerySet[Person], text: str, *, limit: int = 50) -> list
             .select_related("settlement")
             .order_by("last_name", "first_name", "pk")
         )
-    found = _by_dates_and_name(people, query)
+    found = _by_dates_and_name(people, query, limit)
     if found is None:
         found = []
     seen = {person.pk for person in exact}
     return (exact + [person for person in found if person.pk not in seen])[:limit]
 
 
-def _by_dates_and_name(people: QuerySet[Person], query: Query) -> list[Person] | None:
+def _by_dates_and_name(people: QuerySet[Person], query: Query, limit: int) -> list[Person] | None:
     if not (query.birth_dates or query.birth_date_ranges or query.name_words):
         return None
     narrowed = people
@@ -277,27 +371,20 @@ def _by_dates_and_name(people: QuerySet[Person], query: Query) -> list[Person] |
         if sex:
             narrowed = narrowed.filter(sex=sex)
     if not query.name_words:
-        return list(narrowed.select_related("settlement").order_by("last_name", "first_name", "pk")[:CANDIDATES])
+        return list(narrowed.select_related("settlement").order_by("last_name", "first_name", "pk")[:limit])
     words, settlements = split_settlement(query.name_words)
     if settlements:
-        found = _by_name(narrowed.filter(settlement__in=settlements), words)
+        found = _by_name(narrowed.filter(settlement__in=settlements), words, limit)
         if found:
             return found
         # No one of that name there: the word may be part of the name after all.
-    return _by_name(narrowed, query.name_words)
+    return _by_name(narrowed, query.name_words, limit)
 
 
-def _by_name(people: QuerySet[Person], words: list[str]) -> list[Person]:
-    scored = []
-    for pk, key in name_candidates(people, words):
-        score = name_similarity(words, _key_words(key))
-        if score >= NAME_THRESHOLD:
-            scored.append((pk, score))
-    if not scored:
-        return []
-    by_pk = Person.objects.select_related("settlement").in_bulk([pk for pk, _score in scored])
-    ranked = sorted(scored, key=lambda item: (-item[1], by_pk[item[0]].last_name, by_pk[item[0]].first_name, item[0]))
-    return [by_pk[pk] for pk, _score in ranked]
+def _by_name(people: QuerySet[Person], words: list[str], limit: int) -> list[Person]:
+    matches = name_matches(people, words, limit=limit)
+    by_pk = Person.objects.select_related("settlement").in_bulk([pk for pk, _similarity in matches])
+    return [by_pk[pk] for pk, _similarity in matches if pk in by_pk]
 
 
 # --- Duplicates ---------------------------------------------------------------------------------------------
@@ -306,13 +393,19 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _LATIN = re.compile("[A-Za-z]")
 
 
+@functools.lru_cache(maxsize=50_000)
+def _key(name: str) -> str:
+    """``search_key`` of one name part; names repeat, and a registration compares a few hundred of them."""
+    return search_key(name)
+
+
 def _name_keys(*names: str) -> list[str]:
-    return [key for key in (search_key(name) for name in names) if key]
+    return list(dict.fromkeys(key for key in (_key(name) for name in names) if key))
 
 
 def _part_similarity(typed: str, stored: list[str]) -> float:
     """How close a typed name part is to the stored one (either spelling), word by word."""
-    typed_words = search_key(typed).split()
+    typed_words = _key(typed).split()
     if not typed_words:
         return 0.0
     best = 0.0
@@ -329,7 +422,21 @@ def _full_word_similarity(a: str, b: str) -> float:
     """Like ``word_similarity`` but a beginning is not a match: "Иван" and "Иванка" are different people."""
     if a == b:
         return 1.0
-    return max(0.0, 1.0 - _edit_distance(a, b) / max(len(a), len(b)))
+    return float(OSA.normalized_similarity(a, b))
+
+
+def mistyped_dates(born: datetime.date) -> list[datetime.date]:
+    """The dates a slip of the keyboard makes of ``born``: one digit of "DD.MM.YYYY" changed, or the day and
+    the month swapped. Any other date is another birthday, and so, for a registration, another person."""
+    typed = born.strftime("%d%m%Y")
+    dates = set()
+    for position, digit in itertools.product(range(len(typed)), "0123456789"):
+        if typed[position] != digit:
+            changed = typed[:position] + digit + typed[position + 1 :]
+            dates.add(_date(int(changed[4:]), int(changed[2:4]), int(changed[0:2])))
+    dates.add(_date(born.year, born.day, born.month))
+    dates.discard(born)
+    return sorted(date for date in dates if date is not None)
 
 
 def duplicate_candidates(
@@ -344,7 +451,12 @@ def duplicate_candidates(
     limit: int = 5,
 ) -> list[tuple[Person, float, list[str]]]:
     """People of the whole organisation (every service) who may be the person about to be registered, with
-    a score (1.0 for the same EGN) and the reasons. The caller decides what the user may see of them."""
+    a score (1.0 for the same EGN) and the reasons. The caller decides what the user may see of them.
+
+    The selective keys come first: the same ЕГН; with a birth date, everyone born that day (a few hundred
+    in a country), and people of a similar name born on a date the typed one could be a slip for; without
+    one, the people of the most similar names.
+    """
     people = Person.objects.active().filter(organisation=organisation)
     if exclude_pk is not None:
         people = people.exclude(pk=exclude_pk)
@@ -352,13 +464,16 @@ def duplicate_candidates(
     if identifier_digest:
         ids |= set(people.filter(identifier_digest=identifier_digest).values_list("pk", flat=True))
     words = search_key(f"{first_name} {last_name}").split()
-    if words:
-        ids |= {pk for pk, _key in name_candidates(people, words)}
     if birth_date is not None:
         ids |= set(people.filter(birth_date=birth_date).values_list("pk", flat=True)[:CANDIDATES])
+        if words:
+            near = people.filter(birth_date__in=mistyped_dates(birth_date))
+            ids |= {pk for pk, _similarity in name_matches(near, words, limit=NAMESAKES)}
+    elif words:
+        ids |= {pk for pk, _similarity in name_matches(people, words, limit=NAMESAKES)}
     typed_latin = bool(_LATIN.search(first_name + last_name)) and not _CYRILLIC.search(first_name + last_name)
     found = []
-    for person in people.filter(pk__in=ids):
+    for person in Person.objects.filter(pk__in=ids):
         scored = _duplicate_score(person, first_name, last_name, middle_name, birth_date, identifier_digest)
         if scored is None:
             continue
@@ -384,6 +499,8 @@ def _duplicate_score(
         return 1.0, reasons
     if digest and person.identifier_digest:
         return None  # two different numbers: two different people
+    if other_date and person.birth_date not in mistyped_dates(birth_date):
+        return None  # another birthday: another person
     firsts = _name_keys(person.first_name, person.first_name_latin)
     lasts = _name_keys(person.last_name, person.last_name_latin)
     in_order = (_part_similarity(first_name, firsts) + _part_similarity(last_name, lasts)) / 2
@@ -401,7 +518,8 @@ def _duplicate_score(
         reasons.append(str(_("same birth date")))
         score = 0.6 + 0.35 * name
     elif other_date:
-        score = 0.5 * name
+        reasons.append(str(_("birth date differs by a slip of the keyboard")))
+        score = 0.45 + 0.35 * name
     else:
         score = 0.7 * name
     if score < 0.45:
