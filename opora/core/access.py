@@ -152,30 +152,42 @@ def scope[M: Model](user: Any, queryset: QuerySet[M], permission: str) -> QueryS
     ids = service_ids_with(user, permission, person_level=getattr(model, "is_person_level", False))
     if ids is not None and not ids:
         return queryset.none()
-    return queryset.filter(_scope_filter(how, user.organisation_id, ids)).distinct()
+    return queryset.filter(_scope_filter(how, model, user.organisation_id, ids))
 
 
-def _scope_filter(how: str, organisation_id: int, service_ids: set[int] | None) -> Q:
-    """The filter for one way of scoping: within the organisation, then within the services."""
+def _scope_filter(how: str, model: type[Model], organisation_id: int, service_ids: set[int] | None) -> Q:
+    """The filter for one way of scoping: within the organisation, then within the services.
+
+    A path through a many-valued relation (a person's services, a staff member's memberships) is asked as
+    a subquery, "pk IN (rows reached through the services)", rather than joined: a join repeats a row once
+    per matching service and would need DISTINCT, which stops the database from ordering and limiting a
+    million rows by an index or a score.
+    """
     if how == "organisation":
-        return Q(pk=organisation_id) if service_ids is None else Q(pk=organisation_id, services__in=service_ids)
+        if service_ids is None:
+            return Q(pk=organisation_id)
+        return Q(pk=organisation_id) & Q(pk__in=model._base_manager.filter(services__in=service_ids).values("pk"))
     paths = {
-        "self": ("organisation_id", "pk__in"),
-        "service": ("service__organisation_id", "service_id__in"),
-        "services": ("organisation_id", "services__in"),
-        "staff": ("organisation_id", "memberships__service_id__in"),
-        "membership": ("user__organisation_id", "service_id__in"),
-        "person": ("person__organisation_id", "person__services__in"),
-        "members": ("organisation_id", "members__services__in"),
-        "survivor": ("survivor__organisation_id", "survivor__services__in"),
+        # how: (the path to the organisation, the path to the services, whether that path is many-valued)
+        "self": ("organisation_id", "pk__in", False),
+        "service": ("service__organisation_id", "service_id__in", False),
+        "services": ("organisation_id", "services__in", True),
+        "staff": ("organisation_id", "memberships__service_id__in", True),
+        "membership": ("user__organisation_id", "service_id__in", False),
+        "person": ("person__organisation_id", "person__services__in", True),
+        "members": ("organisation_id", "members__services__in", True),
+        "survivor": ("survivor__organisation_id", "survivor__services__in", True),
     }
     if how not in paths:
         raise ValueError(f"unknown scope_by {how!r}")
-    organisation_path, service_path = paths[how]
+    organisation_path, service_path, many = paths[how]
     condition = Q(**{organisation_path: organisation_id})
-    if service_ids is not None:
-        condition &= Q(**{service_path: service_ids})
-    return condition
+    if service_ids is None:
+        return condition
+    if many:
+        reached = model._base_manager.filter(**{service_path: service_ids}).values("pk")
+        return condition & Q(pk__in=reached)
+    return condition & Q(**{service_path: service_ids})
 
 
 def has_permission_on(user: Any, permission: str, record: Model) -> bool:

@@ -21,13 +21,15 @@ tables of people are only ever asked for exact words.
 import bisect
 import datetime
 import functools
+import heapq
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, FloatField, Max, QuerySet
+from django.db.models import BooleanField, Count, Max, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from rapidfuzz import process
@@ -36,7 +38,7 @@ from rapidfuzz.distance import OSA
 from opora.core.access import Perm, scope
 from opora.core.transliteration import search_key
 from opora.organisation.models import Organisation
-from opora.people.models import IdentityKind, NameWord, Person, Sex, identifier_digest, key_words
+from opora.people.models import IdentityKind, NameWord, Person, Sex, identifier_digest
 from opora.places.models import Settlement
 
 # A query word counts as matched from this similarity on; a person is found from this average on.
@@ -45,12 +47,12 @@ NAME_THRESHOLD = 0.72
 # A query word stands for at most this many name words (the closest), read from this many beginning with it.
 VARIANTS = 24
 PREFIX_SCAN = 200
-# At most this many people born on one day are compared with a registration; SQLite ranks at most this many
-# candidates of a name search in Python (a centre's register, where no name is that common).
+# At most this many people born on one day are compared with a registration.
 CANDIDATES = 500
 # A registration is compared with at most this many people of a similar name (besides those born that day).
 NAMESAKES = 50
-SQLITE_CANDIDATES = 5000
+# At most this many combinations of name words are asked for by one search.
+COMBINATIONS = 400
 
 _TEN_DIGITS = re.compile(r"^[0-9]{10}$")
 _PARTIAL_EGN = re.compile(r"^[0-9]{6,9}$")
@@ -251,86 +253,126 @@ def word_variants(word: str, words: list[str]) -> dict[str, float]:
 # --- Candidates from the database -----------------------------------------------------------------------
 
 
-def _having_words(people: QuerySet[Person], alternatives: list[list[str]]) -> QuerySet[Person]:
-    """The people whose key holds, for each list, at least one of its words (see opora.people.search_index)."""
+def _bearing(people: QuerySet[Person], words: Iterable[str]) -> QuerySet[Person]:
+    """The people whose key holds every one of ``words`` (see opora.people.search_index)."""
+    words = sorted(set(words))
     if connection.vendor == "postgresql":
-        for words in alternatives:
-            overlap = RawSQL(
-                "string_to_array(people_person.search_key, ' ') && %s::text[]", (words,), output_field=BooleanField()
-            )
-            people = people.filter(overlap)
-        return people
-    match = " AND ".join("(" + " OR ".join(_fts_term(word) for word in words) + ")" for words in alternatives)
+        contains = RawSQL(
+            "string_to_array(people_person.search_key, ' ') @> %s::text[]", (words,), output_field=BooleanField()
+        )
+        return people.filter(contains)
+    match = " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
     matching = RawSQL("SELECT rowid FROM people_person_fts WHERE people_person_fts MATCH %s", (match,))
     return people.filter(pk__in=matching)
 
 
-def _fts_term(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
+def combinations(variants: list[dict[str, float]]) -> Iterator[tuple[float, frozenset[str]]]:
+    """One name word for each query word, the best average similarity first (a best-first walk over the
+    variants of each word, sorted), each set of words once, until no combination can reach NAME_THRESHOLD."""
+    ranked = [sorted(found.items(), key=lambda item: (-item[1], item[0])) for found in variants]
+
+    def average(position: tuple[int, ...]) -> float:
+        return sum(ranked[word][index][1] for word, index in enumerate(position)) / len(ranked)
+
+    start = (0,) * len(ranked)
+    frontier = [(-average(start), start)]
+    reached, given = {start}, set()
+    while frontier and len(given) < COMBINATIONS:
+        negative, position = heapq.heappop(frontier)
+        if -negative < NAME_THRESHOLD:
+            return
+        words = frozenset(ranked[word][index][0] for word, index in enumerate(position))
+        if words not in given:
+            given.add(words)
+            yield -negative, words
+        for word in range(len(ranked)):
+            if position[word] + 1 < len(ranked[word]):
+                following = (*position[:word], position[word] + 1, *position[word + 1 :])
+                if following not in reached:
+                    reached.add(following)
+                    heapq.heappush(frontier, (-average(following), following))
 
 
 def name_matches(people: QuerySet[Person], words: list[str], *, limit: int) -> list[tuple[int, float]]:
     """(pk, similarity) of the best ``limit`` people whose name matches ``words``, best first, then by name.
 
-    When every query word is itself a name word and at least ``limit`` people bear them all, those people
-    (similarity 1.0) are the answer, alphabetically, and nobody else needs to be read. Otherwise every
-    person bearing a variant of each word is a candidate, scored as ``name_similarity`` scores them.
+    A person's similarity is that of the best combination of their name words (``combinations``), so the
+    combinations are asked for in that order, each for at most ``limit`` of its people, and the asking
+    stops as soon as ``limit`` people are found who are better than any combination still to come. A common
+    name spelt right is one question; a rare name with typos, a few. Nobody is ever read for a score.
     """
     names = vocabulary()
     variants = [word_variants(word, names) for word in words]
-    if not all(variants):
+    if not words or not all(variants):
         return []
-    # Without the scope's DISTINCT, which would not let the rows be ordered by what they are.
-    people = Person.objects.filter(pk__in=people.values("pk"))
-    if all(found.get(word) == 1.0 for word, found in zip(words, variants, strict=True)):
-        exact = _having_words(people, [[word] for word in words]).order_by("last_name", "first_name", "pk")
-        found_exactly = list(exact.values_list("pk", flat=True)[:limit])
-        if len(found_exactly) >= limit:
-            return [(pk, 1.0) for pk in found_exactly]
-    candidates = _having_words(people, [sorted(found) for found in variants])
+    found: dict[int, tuple[float, str, str]] = {}
+    pending = combinations(variants)
+    batch_size = 1
+    while batch := list(itertools.islice(pending, batch_size)):
+        best_to_come = batch[0][0]
+        if len(found) >= limit and _ranked(found)[limit - 1][0] > best_to_come:
+            break
+        for pk, similarity, last_name, first_name in _people_of(people, batch, limit):
+            if pk not in found or found[pk][0] < similarity:
+                found[pk] = (similarity, last_name, first_name)
+        batch_size = min(batch_size * 4, 64)
+    return [(pk, similarity) for similarity, _last, _first, pk in _ranked(found)[:limit]]
+
+
+def _ranked(found: dict[int, tuple[float, str, str]]) -> list[tuple[float, str, str, int]]:
+    return sorted(((similarity, last, first, pk) for pk, (similarity, last, first) in found.items()), key=_best_first)
+
+
+def _best_first(row: tuple[float, str, str, int]) -> tuple[float, str, str, int]:
+    similarity, last_name, first_name, pk = row
+    return -similarity, last_name, first_name, pk
+
+
+def _people_of(
+    people: QuerySet[Person], batch: list[tuple[float, frozenset[str]]], limit: int
+) -> list[tuple[int, float, str, str]]:
+    """For each combination of the batch, ``limit`` of its people, with its similarity.
+
+    Not the first by name: to find those, the database would read every bearer of the words (thousands of
+    "Иван Петров" in a country) only to sort them. A page of people who are all as close as each other is
+    listed by name; a name that common needs a birth date or a settlement beside it to find one person.
+    """
     if connection.vendor == "postgresql":
-        return _ranked_by_postgresql(candidates, variants, limit)
-    return _ranked_here(candidates, variants, limit)
+        return _people_of_on_postgresql(people, batch, limit)
+    # SQLite (a centre's register): one small question per combination.
+    rows = []
+    for similarity, words in batch:
+        first = _bearing(people, words).order_by("last_name", "first_name", "pk")[:limit]
+        rows += [
+            (pk, similarity, last, given) for pk, last, given in first.values_list("pk", "last_name", "first_name")
+        ]
+    return rows
 
 
-def _ranked_by_postgresql(
-    candidates: QuerySet[Person], variants: list[dict[str, float]], limit: int
-) -> list[tuple[int, float]]:
-    """The scoring of ``name_similarity``, in the database, so that only the best rows leave it."""
-    parts, params = [], []
-    for found in variants:
-        by_score: dict[float, list[str]] = {}
-        for word, score in found.items():
-            by_score.setdefault(score, []).append(word)
-        cases = []
-        for score in sorted(by_score, reverse=True):
-            cases.append("WHEN string_to_array(people_person.search_key, ' ') && %s::text[] THEN %s::float8")
-            params += [sorted(by_score[score]), score]
-        parts.append("(CASE " + " ".join(cases) + " ELSE 0 END)")
-    # Only placeholders and fixed text are joined here: every word and score is a parameter.
-    expression = "(" + " + ".join(parts) + f") / {len(variants)}.0"
-    similarity = RawSQL(expression, params, output_field=FloatField())  # noqa: S611
-    ranked = (
-        candidates.annotate(similarity=similarity)
-        .filter(similarity__gte=NAME_THRESHOLD)
-        .order_by("-similarity", "last_name", "first_name", "pk")
-        .values_list("pk", "similarity")[:limit]
+def _people_of_on_postgresql(
+    people: QuerySet[Person], batch: list[tuple[float, frozenset[str]]], limit: int
+) -> list[tuple[int, float, str, str]]:
+    """One statement for the whole batch: the combinations as a VALUES list, each joined LATERAL to its
+    people (the user's scope is compiled once, by the ORM, into the inner query)."""
+    words = RawSQL("string_to_array(people_person.search_key, ' ') @> combination.words", (), BooleanField())
+    inner = people.filter(words).order_by().values_list("pk", "last_name", "first_name")
+    inner_sql, inner_params = inner[:limit].query.sql_with_params()
+    width = max(len(combination) for _similarity, combination in batch)
+    values, params = [], []
+    for similarity, combination in batch:
+        values.append("(%s::float8, %s::text[])")
+        # Arrays in one VALUES column must have one length: a repeated word asks for nothing more.
+        padded = sorted(combination)
+        params += [similarity, padded + [padded[0]] * (width - len(padded))]
+    # Only placeholders, fixed text and the ORM's own compiled query are joined here; words are parameters.
+    statement = (
+        "WITH combination(similarity, words) AS (VALUES " + ", ".join(values) + ") "
+        "SELECT person.id, combination.similarity, person.last_name, person.first_name "
+        "FROM combination CROSS JOIN LATERAL (" + inner_sql + ") AS person (id, last_name, first_name)"
     )
-    return list(ranked)
-
-
-def _ranked_here(candidates: QuerySet[Person], variants: list[dict[str, float]], limit: int) -> list[tuple[int, float]]:
-    """The same scoring in Python, for the embedded database (a centre's register, not a country's)."""
-    scored = []
-    rows = candidates.values_list("pk", "search_key", "last_name", "first_name")[:SQLITE_CANDIDATES]
-    for pk, key, last_name, first_name in rows:
-        words = key_words(key)
-        best = [max((found.get(word, 0.0) for word in words), default=0.0) for found in variants]
-        similarity = sum(best) / len(best)
-        if min(best) >= WORD_THRESHOLD and similarity >= NAME_THRESHOLD:
-            scored.append((-similarity, last_name, first_name, pk))
-    scored.sort()
-    return [(pk, -negative) for negative, _last, _first, pk in scored[:limit]]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *inner_params])
+        return [(pk, similarity, last, first) for pk, similarity, last, first in cursor.fetchall()]
 
 
 # --- The search box -------------------------------------------------------------------------------------
