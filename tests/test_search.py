@@ -206,6 +206,22 @@ def test_a_birth_date_one_keystroke_away_makes_a_weaker_candidate(world: World, 
     assert score < same_day[0][1]
 
 
+def test_a_near_birthday_with_another_fathers_name_is_another_person(world: World) -> None:
+    born = datetime.date(2015, 6, 20)
+    veselin = make_person(world.own, "Веселин", "Костадинов", middle_name="Ангелов", birth_date=born)
+    slip = datetime.date(2015, 6, 28)
+
+    def candidates(middle_name: str) -> list[Person]:
+        found = duplicate_candidates(
+            world.organisation, first_name="Веселин", middle_name=middle_name, last_name="Костадинов", birth_date=slip
+        )
+        return [person for person, _score, _reasons in found]
+
+    assert candidates("Ангелов") == [veselin]
+    assert candidates("") == [veselin]
+    assert candidates("Маринов") == []
+
+
 @pytest.mark.parametrize(
     ("typed", "meant"),
     [

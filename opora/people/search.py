@@ -51,6 +51,9 @@ PREFIX_SCAN = 200
 CANDIDATES = 500
 # A registration is compared with at most this many people of a similar name (besides those born that day).
 NAMESAKES = 50
+# People born on a date the typed one could be a slip for are candidates from this name similarity on.
+NEAR_DATE_NAME_THRESHOLD = 0.85
+NEAR_DATE_COMBINATIONS = 5
 # At most this many combinations of name words are asked for by one search.
 COMBINATIONS = 400
 
@@ -266,9 +269,11 @@ def _bearing(people: QuerySet[Person], words: Iterable[str]) -> QuerySet[Person]
     return people.filter(pk__in=matching)
 
 
-def combinations(variants: list[dict[str, float]]) -> Iterator[tuple[float, frozenset[str]]]:
+def combinations(
+    variants: list[dict[str, float]], threshold: float = NAME_THRESHOLD, most: int = COMBINATIONS
+) -> Iterator[tuple[float, frozenset[str]]]:
     """One name word for each query word, the best average similarity first (a best-first walk over the
-    variants of each word, sorted), each set of words once, until no combination can reach NAME_THRESHOLD."""
+    variants of each word, sorted), each set of words once, until no combination can reach ``threshold``."""
     ranked = [sorted(found.items(), key=lambda item: (-item[1], item[0])) for found in variants]
 
     def average(position: tuple[int, ...]) -> float:
@@ -277,9 +282,9 @@ def combinations(variants: list[dict[str, float]]) -> Iterator[tuple[float, froz
     start = (0,) * len(ranked)
     frontier = [(-average(start), start)]
     reached, given = {start}, set()
-    while frontier and len(given) < COMBINATIONS:
+    while frontier and len(given) < most:
         negative, position = heapq.heappop(frontier)
-        if -negative < NAME_THRESHOLD:
+        if -negative < threshold:
             return
         words = frozenset(ranked[word][index][0] for word, index in enumerate(position))
         if words not in given:
@@ -293,7 +298,14 @@ def combinations(variants: list[dict[str, float]]) -> Iterator[tuple[float, froz
                     heapq.heappush(frontier, (-average(following), following))
 
 
-def name_matches(people: QuerySet[Person], words: list[str], *, limit: int) -> list[tuple[int, float]]:
+def name_matches(
+    people: QuerySet[Person],
+    words: list[str],
+    *,
+    limit: int,
+    threshold: float = NAME_THRESHOLD,
+    most: int = COMBINATIONS,
+) -> list[tuple[int, float]]:
     """(pk, similarity) of the best ``limit`` people whose name matches ``words``, best first, then by name.
 
     A person's similarity is that of the best combination of their name words (``combinations``), so the
@@ -306,7 +318,7 @@ def name_matches(people: QuerySet[Person], words: list[str], *, limit: int) -> l
     if not words or not all(variants):
         return []
     found: dict[int, tuple[float, str, str]] = {}
-    pending = combinations(variants)
+    pending = combinations(variants, threshold, most)
     batch_size = 1
     while batch := list(itertools.islice(pending, batch_size)):
         best_to_come = batch[0][0]
@@ -509,8 +521,12 @@ def duplicate_candidates(
     if birth_date is not None:
         ids |= set(people.filter(birth_date=birth_date).values_list("pk", flat=True)[:CANDIDATES])
         if words:
+            # A slip in the date and a typo in the name together are rarer: only close spellings here.
             near = people.filter(birth_date__in=mistyped_dates(birth_date))
-            ids |= {pk for pk, _similarity in name_matches(near, words, limit=NAMESAKES)}
+            near_names = name_matches(
+                near, words, limit=NAMESAKES, threshold=NEAR_DATE_NAME_THRESHOLD, most=NEAR_DATE_COMBINATIONS
+            )
+            ids |= {pk for pk, _similarity in near_names}
     elif words:
         ids |= {pk for pk, _similarity in name_matches(people, words, limit=NAMESAKES)}
     typed_latin = bool(_LATIN.search(first_name + last_name)) and not _CYRILLIC.search(first_name + last_name)
@@ -543,6 +559,11 @@ def _duplicate_score(
         return None  # two different numbers: two different people
     if other_date and person.birth_date not in mistyped_dates(birth_date):
         return None  # another birthday: another person
+    other_father = bool(middle_name and person.middle_name) and (
+        _part_similarity(middle_name, _name_keys(person.middle_name, person.middle_name_latin)) < 0.85
+    )
+    if other_date and other_father:
+        return None  # a near birthday and another father's name: another person
     firsts = _name_keys(person.first_name, person.first_name_latin)
     lasts = _name_keys(person.last_name, person.last_name_latin)
     in_order = (_part_similarity(first_name, firsts) + _part_similarity(last_name, lasts)) / 2
