@@ -281,7 +281,8 @@ def combinations(
 
     start = (0,) * len(ranked)
     frontier = [(-average(start), start)]
-    reached, given = {start}, set()
+    reached: set[tuple[int, ...]] = {start}
+    given: set[frozenset[str]] = set()
     while frontier and len(given) < most:
         negative, position = heapq.heappop(frontier)
         if -negative < threshold:
@@ -370,7 +371,8 @@ def _people_of_on_postgresql(
     inner = people.filter(words).order_by().values_list("pk", "last_name", "first_name")
     inner_sql, inner_params = inner[:limit].query.sql_with_params()
     width = max(len(combination) for _similarity, combination in batch)
-    values, params = [], []
+    values: list[str] = []
+    params: list[Any] = []
     for similarity, combination in batch:
         values.append("(%s::float8, %s::text[])")
         # Arrays in one VALUES column must have one length: a repeated word asks for nothing more.
