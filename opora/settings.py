@@ -18,6 +18,9 @@ from opora.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OPORA_VAR_DIR", str(BASE_DIR / "var")))
+# Uploaded files (today the preliminary assessments of referrals). Never served by the web server: a view
+# reads them after checking who asks. Several application servers must share this directory.
+PRIVATE_FILES_DIR = Path(env_str("OPORA_PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
 
 ENVIRONMENT = env_str("OPORA_ENVIRONMENT", "production")
 if ENVIRONMENT not in {"production", "development", "test"}:
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "opora.organisation",
     "opora.places",
     "opora.people",
+    "opora.cases",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -231,6 +235,15 @@ STATICFILES_DIRS = [BASE_DIR / "opora" / "static"]
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files about people: readable by Opora's own user only, reached only through views that check access.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": PRIVATE_FILES_DIR,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from opora.audit import views as audit
+from opora.cases import views as cases
 from opora.core import views as core
 from opora.organisation import views as organisation
 from opora.people import views as people
@@ -33,6 +34,16 @@ urlpatterns = [
     path("people/<int:pk>/households/new/", people.household_member_create, name="household_member_create"),
     path("relations/<int:pk>/edit/", people.relationship_edit, name="relationship_edit"),
     path("households/members/<int:pk>/edit/", people.household_member_edit, name="household_member_edit"),
+    path("referrals/", cases.referral_list, name="referral_list"),
+    path("referrals/waiting/", cases.referral_waiting_list, name="referral_waiting_list"),
+    path("referrals/new/", cases.referral_create, name="referral_create"),
+    path("referrals/<int:pk>/", cases.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/triage/", cases.referral_triage, name="referral_triage"),
+    path("referrals/<int:pk>/assessment/", cases.referral_assessment_file, name="referral_assessment_file"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/move/", cases.case_transition, name="case_transition"),
+    path("tasks/<int:pk>/done/", cases.task_complete, name="task_complete"),
     path("audit/changes/", audit.change_list, name="audit_changes"),
     path("audit/views/", audit.view_list, name="audit_views"),
 ]

@@ -3,6 +3,7 @@
 import datetime
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,8 +12,9 @@ os.environ.setdefault("OPORA_ENVIRONMENT", "test")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from opora.accounts.models import User
 from opora.core.identifiers import fake_egn
@@ -30,6 +32,17 @@ def _empty_cache() -> None:
     search keeps the vocabulary of names, whose rolled-back rows may give a number to another word."""
     cache.clear()
     forget_vocabulary()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Uploaded files (referrals' preliminary assessments) go to a temporary directory, never into var/."""
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tmp_path_factory.mktemp("private")},
+    }
+    with override_settings(STORAGES={**settings.STORAGES, "private": private}):
+        yield
 
 
 @dataclass

@@ -31,9 +31,11 @@ from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent
+from opora.cases.models import Case, CaseTask, Referral, ReferralKind, ReferralSource
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, relationship_add
+from tests.casework import accept, assessment_file, make_referral
 from tests.conftest import World, build_world, make_person, make_user
 
 ROLES = [role.value for role in Role]
@@ -75,6 +77,14 @@ ALL_BUT_VOLUNTEER = by_role(200, volunteer=403)
 # People: every casework role in its services, the administrator everywhere; volunteers and monitoring never.
 PEOPLE = by_role(200, volunteer=403, monitoring=403)
 OTHER_SERVICES_PEOPLE = by_role(404, administrator=200, volunteer=403, monitoring=403)
+# Referrals and cases: read by the roles that work with the service's children (not the volunteer
+# coordinator, volunteers or monitoring); recorded and worked by the case-managing roles; triaged by the head.
+CASE_READERS = by_role(200, volunteer_coordinator=403, volunteer=403, monitoring=403)
+OTHER_SERVICES_CASE_READERS = by_role(404, administrator=200, volunteer_coordinator=403, volunteer=403, monitoring=403)
+CASE_WORKERS = by_role(403, administrator=200, head=200, social_worker=200, foster_care=200)
+OTHER_SERVICES_CASE_WORKERS = by_role(403, administrator=200, head=404, social_worker=404, foster_care=404)
+HEADS = by_role(403, administrator=200, head=200)
+OTHER_SERVICES_HEADS = by_role(403, administrator=200, head=404)
 
 EXPECTED: dict[str, Row] = {
     # --- Opora's own pages ---
@@ -103,6 +113,16 @@ EXPECTED: dict[str, Row] = {
     "relationship_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "household_member_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "household_member_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "referral_list": Row(LOGIN, CASE_READERS),
+    "referral_waiting_list": Row(LOGIN, CASE_READERS),
+    "referral_create": Row(LOGIN, CASE_WORKERS),
+    "referral_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "referral_triage": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "referral_assessment_file": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "case_list": Row(LOGIN, CASE_READERS),
+    "case_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "case_transition": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     "audit_changes": Row(LOGIN, ADMIN_ONLY),
     "audit_views": Row(LOGIN, ADMIN_ONLY),
     # --- Django's language switch: a GET only redirects back ---
@@ -210,6 +230,11 @@ class Matrix:
     relatives: dict[str, Person]
     relationships: dict[str, Relationship]
     household_members: dict[str, HouseholdMember]
+    # In each service: a referral accepted into a case, and a child's own request with its task.
+    referrals: dict[str, Referral]
+    cases: dict[str, Case]
+    requests: dict[str, Referral]
+    tasks: dict[str, CaseTask]
 
     @property
     def outsider(self) -> User:
@@ -225,15 +250,28 @@ class Matrix:
             self.outsider.get_full_name(),
             self.people[OTHER].last_name,
             self.relatives[OTHER].last_name,
+            self.referrals[OTHER].referring_institution,
         ]
 
 
 def build_matrix() -> Matrix:
     """conftest's ``world`` (one organisation, ``own`` and ``other``, a user in every role holding it in
     ``own``, the outsider in ``other``), with a programme in each service, and in each service a child
-    with his mother, related and in one household."""
+    with his mother, related and in one household; and in each service a referral accepted into a case and
+    a request of a child who came alone (with the task it starts)."""
     world = build_world()
-    built = Matrix(world=world, programmes={}, people={}, relatives={}, relationships={}, household_members={})
+    built = Matrix(
+        world=world,
+        programmes={},
+        people={},
+        relatives={},
+        relationships={},
+        household_members={},
+        referrals={},
+        cases={},
+        requests={},
+        tasks={},
+    )
     for where, service, surname, her_surname in (
         (OWN, world.own, "Колев", "Колева"),
         (OTHER, world.other, "Хисарски", "Хисарска"),
@@ -250,7 +288,33 @@ def build_matrix() -> Matrix:
         built.people[where], built.relatives[where] = child, mother
         built.relationships[where] = relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
         built.household_members[where] = household_create(person=child, name=f"Семейство {surname}и")
+        add_casework(built, where, service, child)
     return built
+
+
+def add_casework(built: Matrix, where: str, service: Service, child: Person) -> None:
+    admin = built.world.users[ADMIN]
+    manager = built.world.users[Role.SOCIAL_WORKER] if where == OWN else built.outsider
+    referral = make_referral(
+        service,
+        [child],
+        admin,
+        referring_institution=f"Отдел „Закрила на детето“ {service.municipality}",
+        preliminary_assessment_file=assessment_file(),
+    )
+    built.referrals[where] = referral
+    built.cases[where] = accept(referral, admin, manager)
+    request = make_referral(
+        service,
+        [child],
+        admin,
+        kind=ReferralKind.REQUEST,
+        source=ReferralSource.SELF,
+        referring_institution="",
+        child_alone=True,
+    )
+    built.requests[where] = request
+    built.tasks[where] = request.tasks.get()
 
 
 @pytest.fixture(scope="module")
@@ -295,6 +359,12 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "household_member_create": lambda m, where: m.people[where],
     "relationship_edit": lambda m, where: m.relationships[where],
     "household_member_edit": lambda m, where: m.household_members[where],
+    "referral_detail": lambda m, where: m.referrals[where],
+    "referral_triage": lambda m, where: m.requests[where],
+    "referral_assessment_file": lambda m, where: m.referrals[where],
+    "case_detail": lambda m, where: m.cases[where],
+    "case_transition": lambda m, where: m.cases[where],
+    "task_complete": lambda m, where: m.tasks[where],
 }
 
 # Other pages that take arguments: allauth's links from e-mails, here with keys that are not valid.
@@ -344,6 +414,13 @@ def assert_answer(response: HttpResponseBase, expected: Expect, url: str) -> Non
         assert response.status_code == expected
 
 
+def body(response: HttpResponseBase) -> bytes:
+    """The response's bytes, also of a file download (streamed; the test client closes it once read)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    return response.content  # type: ignore[attr-defined]
+
+
 # --- The GET matrix ------------------------------------------------------------------------------------
 
 
@@ -370,7 +447,7 @@ def test_get(matrix: Matrix, name: str, role: str | None, where: str, expected: 
     response = client_for(user).get(url)
 
     assert_answer(response, expected, url)
-    content = response.content.decode(errors="replace")
+    content = body(response).decode(errors="replace")
     if user is None:
         # Nothing of the organisation reaches someone who has not logged in.
         for marker in ("ЦОП", "Програма", "Сдружение", "@example.org", "Тестов"):
@@ -387,6 +464,8 @@ LISTS = {
     "service_list": lambda m: (m.world.own.name, m.world.other.name),
     "programme_list": lambda m: (m.programmes[OWN].name, m.programmes[OTHER].name),
     "staff_list": lambda m: (m.world.users[Role.SOCIAL_WORKER].get_full_name(), m.outsider.get_full_name()),
+    "referral_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
+    "case_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
 }
 
 
@@ -427,6 +506,11 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
         "relationship": relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER),
         "household": household_create(person=child, name="Семейство Морски"),
     }
+    admin_elsewhere = make_user("admin_elsewhere", organisation, Role.ADMINISTRATOR, None)
+    referral = make_referral(service, [child], admin_elsewhere, preliminary_assessment_file=assessment_file())
+    case = accept(referral, admin_elsewhere, worker)
+    alone = make_referral(service, [child], admin_elsewhere, source="self", kind="request", child_alone=True)
+    records |= {"referral": referral, "case": case, "task": alone.tasks.get()}
     # The pages that add a relation or a household are pages about the person.
     record = child if name in {"relationship_create", "household_member_create"} else records[name.split("_")[0]]
 

@@ -15,7 +15,8 @@ A model states how it is scoped with a ``scope_by`` class attribute: "organisati
 service), "service" (a foreign key to one), "services" (many-to-many), "staff" (the user model),
 "membership" (a staff member's role in a service), "survivor" (a merge of two records, visible when the
 surviving person is), "person" (a record about one person, visible when
-that person is) or "members" (a record of several people, visible when one of them is).
+that person is), "members" (a record of several people, visible when one of them is), "referral" (a record
+about a referral, visible when the referral is) or "case" (a record about a case, visible when the case is).
 Later apps add their models the same way.
 """
 
@@ -27,6 +28,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from opora.accounts.models import User
 from opora.organisation.models import Membership, Organisation, Role, Service
@@ -49,12 +51,25 @@ class Perm:
     IDENTIFIER_VIEW = "identifier.view"
     PERSON_MERGE = "person.merge"
     AGGREGATE_VIEW = "aggregate.view"
+    REFERRAL_VIEW = "referral.view"
+    REFERRAL_MANAGE = "referral.manage"
+    REFERRAL_TRIAGE = "referral.triage"
+    CASE_VIEW = "case.view"
+    CASE_WORK = "case.work"
+    CASE_APPROVE = "case.approve"
 
 
 _CASEWORK = {Perm.HOME, Perm.SERVICE_VIEW, Perm.PROGRAMME_VIEW, Perm.PERSON_VIEW, Perm.PERSON_MANAGE}
 # The full ЕГН or ЛНЧ: for the roles that deal with institutions in the person's name (referrals, reports
 # to the child-protection department, contracts). Everyone else sees it masked.
 _IDENTIFIERS = {Perm.IDENTIFIER_VIEW}
+# Referrals and cases. Reading them: everyone who works with the children of the service (psychologists and
+# pedagogues are on the multidisciplinary teams). Recording referrals and moving a case through assessment
+# and plan: the roles that manage cases. Triage, the start of support (the plan in force), closing and
+# reopening: the head of the service, who answers for capacity and the waiting list (ЗСУ чл. 79–80).
+_CASES_READ = {Perm.REFERRAL_VIEW, Perm.CASE_VIEW}
+_CASES_WORK = _CASES_READ | {Perm.REFERRAL_MANAGE, Perm.CASE_WORK}
+_CASES_HEAD = _CASES_WORK | {Perm.REFERRAL_TRIAGE, Perm.CASE_APPROVE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(
@@ -70,13 +85,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.PERSON_MERGE,
         }
         | _IDENTIFIERS
+        | _CASES_HEAD
     ),
     # Merging two records of one person: the head of the service and the administrator.
-    Role.HEAD: frozenset(_CASEWORK | _IDENTIFIERS | {Perm.STAFF_VIEW, Perm.AGGREGATE_VIEW, Perm.PERSON_MERGE}),
-    Role.SOCIAL_WORKER: frozenset(_CASEWORK | _IDENTIFIERS),
-    Role.PSYCHOLOGIST: frozenset(_CASEWORK),
-    Role.PEDAGOGUE: frozenset(_CASEWORK),
-    Role.FOSTER_CARE: frozenset(_CASEWORK | _IDENTIFIERS),
+    Role.HEAD: frozenset(
+        _CASEWORK | _IDENTIFIERS | _CASES_HEAD | {Perm.STAFF_VIEW, Perm.AGGREGATE_VIEW, Perm.PERSON_MERGE}
+    ),
+    Role.SOCIAL_WORKER: frozenset(_CASEWORK | _IDENTIFIERS | _CASES_WORK),
+    Role.PSYCHOLOGIST: frozenset(_CASEWORK | _CASES_READ),
+    Role.PEDAGOGUE: frozenset(_CASEWORK | _CASES_READ),
+    Role.FOSTER_CARE: frozenset(_CASEWORK | _IDENTIFIERS | _CASES_WORK),
+    # The volunteer coordinator pairs volunteers with children (a later issue); not the case files.
     Role.VOLUNTEER_COORDINATOR: frozenset(_CASEWORK),
     # A volunteer sees only their own pairing (a later issue); nothing of the services themselves.
     Role.VOLUNTEER: frozenset({Perm.HOME}),
@@ -177,6 +196,8 @@ def _scope_filter(how: str, model: type[Model], organisation_id: int, service_id
         "person": ("person__organisation_id", "person__services__in", True),
         "members": ("organisation_id", "members__services__in", True),
         "survivor": ("survivor__organisation_id", "survivor__services__in", True),
+        "referral": ("referral__service__organisation_id", "referral__service_id__in", False),
+        "case": ("case__organisation_id", "case__services__in", True),
     }
     if how not in paths:
         raise ValueError(f"unknown scope_by {how!r}")
@@ -211,12 +232,12 @@ def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], p
     raise Http404
 
 
-def require(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def require[R: HttpResponseBase](permission: str) -> Callable[[Callable[..., R]], Callable[..., R | HttpResponse]]:
     """View decorator: anonymous users go to the login page; users without ``permission`` get 403."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_permission(request.user, permission):

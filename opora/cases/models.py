@@ -1,0 +1,413 @@
+"""Intake and case work: referrals and requests to a service, the head of service's triage decisions, cases
+and the states they move through, and the tasks the law starts at intake.
+
+How each is scoped (``opora.core.access``): a referral by the service it asks for, a case by its services, a
+triage decision by its referral, a transition by its case, a task by the service it is assigned to. All of
+them are about people: never reached through a monitoring role.
+"""
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import Storage
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from opora.audit.models import AppendOnlyError
+from opora.core import files
+from opora.organisation.models import Organisation, Service
+from opora.people.models import Person
+
+
+def private_storage() -> Storage:
+    """The storage of files about people (``STORAGES["private"]``): never served, read through a view."""
+    return files.private_storage  # type: ignore[return-value]  # a lazy proxy of a Storage
+
+
+def assessment_upload_to(referral: "Referral", filename: str) -> str:
+    """A random name on disk, so that nothing a user typed becomes part of a path; the original name is kept
+    on the referral and given back on download."""
+    return f"referrals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+
+
+class AppendOnly(models.Model):
+    """A record of something that happened: written once, never changed or deleted (like the audit trail)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{type(self).__name__} records cannot be deleted")
+
+
+# --- Referrals ----------------------------------------------------------------------------------------
+
+
+class ReferralKind(models.TextChoices):
+    """A referral (направление, with a preliminary assessment: ЗСУ чл. 73–75) or a request without one."""
+
+    REFERRAL = "referral", _("Referral")
+    REQUEST = "request", _("Request without a referral")
+
+
+class ReferralSource(models.TextChoices):
+    """Who sent the referral or the signal."""
+
+    CHILD_PROTECTION = "child_protection", _("Child protection department of the social assistance directorate")
+    MUNICIPALITY = "municipality", _("Municipality")
+    POLICE = "police", _("Police")
+    PEDAGOGICAL_ROOM = "pedagogical_room", _("Children's pedagogical room")
+    SCHOOL = "school", _("School or kindergarten")
+    COURT = "court", _("Court")
+    JUVENILE_COMMISSION = "juvenile_commission", _("Local commission for combating juvenile delinquency")
+    HEALTH = "health", _("Maternity ward or health service")
+    SOCIAL_SERVICE = "social_service", _("Another social service")
+    SELF = "self", _("Self-referral")
+    PUBLIC_SIGNAL = "public_signal", _("Signal from the public")
+
+
+# Sources that are not an institution: nobody to name as the referring institution.
+SOURCES_WITHOUT_INSTITUTION = {ReferralSource.SELF, ReferralSource.PUBLIC_SIGNAL}
+
+
+class ReferralStatus(models.TextChoices):
+    """Where a referral stands; follows the latest triage decision."""
+
+    NEW = "new", _("Awaiting triage")
+    WAITING = "waiting", _("On the waiting list")
+    ACCEPTED = "accepted", pgettext_lazy("referral", "Accepted")
+    REDIRECTED = "redirected", _("Redirected")
+    DECLINED = "declined", _("Declined")
+
+
+# A referral in one of these still waits for the head of service's decision.
+UNDECIDED = (ReferralStatus.NEW, ReferralStatus.WAITING)
+# The waiting list, first to last: urgent cases first (ЗСУ чл. 77(3)), then first come, first served
+# (чл. 79); the id settles two referrals received in the same minute.
+WAITING_ORDER = ("-urgent", "received_at", "pk")
+
+
+class Referral(models.Model):
+    """A referral (направление) or a request asking a service to work with a child or a family: who sent
+    it, when, why, how urgent, and the preliminary assessment (as text, as a file, or both)."""
+
+    scope_by = "service"
+    is_person_level = True
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("service asked for")
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=ReferralKind.choices,
+        default=ReferralKind.REFERRAL,
+        help_text=_(
+            "A specialised service works only on a referral, which carries a preliminary assessment "
+            "(Social Services Act, art. 73–77); a general-access service needs none."
+        ),
+    )
+    source = models.CharField(_("source"), max_length=30, choices=ReferralSource.choices)
+    referring_institution = models.CharField(_("referring institution"), max_length=300, blank=True)
+    referring_person = models.CharField(
+        _("referring person"), max_length=300, blank=True, help_text=_("Name, position, phone or e-mail.")
+    )
+    document_number = models.CharField(
+        _("referral number"), max_length=60, blank=True, help_text=_("The number of the referral letter, if any.")
+    )
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    reasons = models.TextField(_("reasons and concerns"))
+    urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_(
+            "A crisis, domestic violence or trafficking: served at once and first on the waiting list "
+            "(Social Services Act, art. 77(3))."
+        ),
+    )
+    violence_concern = models.BooleanField(
+        _("concern of violence"),
+        default=False,
+        help_text=_("Starts the 24-hour coordination with the child protection department (Child Protection Act)."),
+    )
+    child_alone = models.BooleanField(
+        _("a child asking for support alone"),
+        default=False,
+        help_text=_(
+            "The child came without a parent: the child protection department and the parents must be told "
+            "at once (Social Services Act, art. 87)."
+        ),
+    )
+    preliminary_assessment = models.TextField(_("preliminary assessment"), blank=True)
+    preliminary_assessment_file = models.FileField(
+        _("preliminary assessment (file)"),
+        storage=private_storage,
+        upload_to=assessment_upload_to,
+        max_length=200,
+        blank=True,
+    )
+    preliminary_assessment_filename = models.CharField(
+        _("name of the file"), max_length=255, blank=True, editable=False
+    )
+    people = models.ManyToManyField(
+        Person, related_name="referrals", verbose_name=_("people"), help_text=_("The child and family members.")
+    )
+    home_municipality = models.CharField(
+        _("municipality of the current address"),
+        max_length=100,
+        help_text=_(
+            "Residents of another municipality than the service's are accepted only while there is a free "
+            "place (Social Services Act, art. 75(5))."
+        ),
+    )
+    from_other_municipality = models.BooleanField(_("from another municipality"), default=False, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.NEW, editable=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["service", "status", "urgent", "received_at"], name="referral_waiting_order")]
+
+    def __str__(self) -> str:
+        return str(_("Referral %(number)s") % {"number": self.pk or "—"})
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.status in UNDECIDED
+
+
+class Decision(models.TextChoices):
+    """What the head of service decides about a referral."""
+
+    ACCEPT = "accept", _("Accept into a case")
+    WAITLIST = "waitlist", _("Put on the waiting list")
+    REDIRECT = "redirect", _("Redirect to a partner")
+    DECLINE = "decline", _("Decline")
+
+
+class DeclineGround(models.TextChoices):
+    """Why a referral is declined."""
+
+    NOT_TARGET_GROUP = "not_target_group", _("Not in the service's target group")
+    NO_REFERRAL = "no_referral", _("A specialised service needs a referral")
+    NO_PLACE_OTHER_MUNICIPALITY = "no_place_other_municipality", _("From another municipality, and no free place")
+    REFUSED = "refused", _("The person refused the service")
+    SERVED_ELSEWHERE = "served_elsewhere", _("Already served by another service")
+    OTHER = "other", pgettext_lazy("decline ground", "Other")
+
+
+class TriageDecision(AppendOnly):
+    """One decision of the head of service about a referral. Append-only: a referral on the waiting list
+    that is later accepted has two."""
+
+    scope_by = "referral"
+    is_person_level = True
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("referral")
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    decline_ground = models.CharField(_("ground"), max_length=30, choices=DeclineGround.choices, blank=True)
+    partner = models.CharField(_("partner"), max_length=300, blank=True)
+    reason = models.TextField(_("reason or note"), blank=True)
+    override_reason = models.TextField(_("why beyond capacity or out of turn"), blank=True)
+    case = models.ForeignKey(
+        "Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+
+    class Meta:
+        verbose_name = _("triage decision")
+        verbose_name_plural = _("triage decisions")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral}: {self.get_decision_display()}"
+
+
+# --- Cases --------------------------------------------------------------------------------------------
+
+
+class CaseState(models.TextChoices):
+    """The stages of a case."""
+
+    ACCEPTED = "accepted", pgettext_lazy("case", "Accepted")
+    ASSESSMENT = "assessment", _("Needs assessment")
+    PLAN = "plan", _("Support plan")
+    SUPPORT = "support", _("Support")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+
+
+# Where a case may go from each state; anything else is refused. A case may be closed at any stage (the
+# family moves, refuses the service); a reopened case starts again with a needs assessment. Nothing moves
+# back to "accepted": only a triage decision creates a case in that state.
+CASE_MOVES: dict[str, tuple[str, ...]] = {
+    CaseState.ACCEPTED: (CaseState.ASSESSMENT, CaseState.CLOSED),
+    CaseState.ASSESSMENT: (CaseState.PLAN, CaseState.CLOSED),
+    CaseState.PLAN: (CaseState.SUPPORT, CaseState.CLOSED),
+    CaseState.SUPPORT: (CaseState.CLOSED,),
+    CaseState.CLOSED: (CaseState.REOPENED,),
+    CaseState.REOPENED: (CaseState.ASSESSMENT, CaseState.CLOSED),
+}
+OPEN_STATES = tuple(state for state in CaseState if state != CaseState.CLOSED)
+
+
+class Case(models.Model):
+    """The work of one or more services with a child and/or a family, led by a case manager (ЗСУ чл. 84)
+    with a multidisciplinary team (чл. 80). Its state moves only through ``opora.cases.services``."""
+
+    scope_by = "services"
+    is_person_level = True
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="cases", verbose_name=_("organisation")
+    )
+    services = models.ManyToManyField(Service, related_name="cases", verbose_name=_("services"))
+    people = models.ManyToManyField(
+        Person, related_name="cases", verbose_name=_("people"), help_text=_("The child and family members.")
+    )
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="managed_cases", verbose_name=_("case manager")
+    )
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="case_teams", blank=True, verbose_name=_("multidisciplinary team")
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=CaseState.choices, default=CaseState.ACCEPTED, editable=False
+    )
+    referral = models.OneToOneField(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="case", verbose_name=_("referral")
+    )
+    from_other_municipality = models.BooleanField(_("from another municipality"), default=False, editable=False)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["state"], name="case_state")]
+
+    def __str__(self) -> str:
+        return str(_("Case %(number)s") % {"number": self.pk or "—"})
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != CaseState.CLOSED
+
+
+class CaseTransition(AppendOnly):
+    """One move of a case from a state to another: who, when and why. The first one (from no state) is
+    the acceptance."""
+
+    scope_by = "case"
+    is_person_level = True
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("case"))
+    from_state = models.CharField(_("state before"), max_length=12, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(_("state after"), max_length=12, choices=CaseState.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("moved by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+    override_reason = models.TextField(_("why beyond capacity"), blank=True)
+
+    class Meta:
+        verbose_name = _("case transition")
+        verbose_name_plural = _("case transitions")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.from_state or '—'} → {self.to_state}"
+
+
+# --- Tasks --------------------------------------------------------------------------------------------
+
+
+class TaskKind(models.TextChoices):
+    """The tasks Opora creates by itself. Kept small on purpose: the deadline rules of a later issue add
+    their kinds here."""
+
+    NOTIFY_CHILD_ALONE = "notify_child_alone", _("Notify the child protection department and the parents")
+    VIOLENCE_COORDINATION = "violence_coordination", _("Coordinate on the violence signal")
+
+
+class CaseTask(models.Model):
+    """Something a service must do by a time, started by a rule of law (its source is kept with it), shown
+    until it is done. Minimal for now: a title, the time it is due, who it is for, when and how it was done."""
+
+    scope_by = "service"
+    is_person_level = True
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("service"))
+    kind = models.CharField(_("kind"), max_length=30, choices=TaskKind.choices)
+    title = models.CharField(_("task"), max_length=300)
+    legal_source = models.CharField(_("legal source"), max_length=200, blank=True)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("referral")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("case")
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+        verbose_name=_("assigned to"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    done_note = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["service", "done_at", "due_at"], name="task_open_by_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_done and self.due_at < timezone.now()
