@@ -53,6 +53,8 @@ CANDIDATES = 500
 NAMESAKES = 50
 # People born on a date the typed one could be a slip for are candidates from this name similarity on.
 NEAR_DATE_NAME_THRESHOLD = 0.85
+# Each name part (first, last, the father's) of a candidate is at least this close to the typed one.
+PART_MINIMUM = 0.7
 NEAR_DATE_COMBINATIONS = 5
 # At most this many combinations of name words are asked for by one search.
 COMBINATIONS = 400
@@ -545,6 +547,26 @@ def duplicate_candidates(
     return found[:limit]
 
 
+def _father_similarity(person: Person, middle_name: str) -> float | None:
+    """How close the typed father's name is to the person's; None when either is unknown."""
+    if not (middle_name and person.middle_name):
+        return None
+    return _part_similarity(middle_name, _name_keys(person.middle_name, person.middle_name_latin))
+
+
+def _first_and_last_similarity(person: Person, first_name: str, last_name: str) -> tuple[float, bool]:
+    """The average closeness of the first and the last name, in the order typed or swapped (whichever is
+    closer), and whether swapped; 0 when either part is further than PART_MINIMUM."""
+    firsts = _name_keys(person.first_name, person.first_name_latin)
+    lasts = _name_keys(person.last_name, person.last_name_latin)
+    in_order = (_part_similarity(first_name, firsts), _part_similarity(last_name, lasts))
+    swapped = (_part_similarity(first_name, lasts), _part_similarity(last_name, firsts))
+    best = max(in_order, swapped, key=lambda pair: (min(pair) >= PART_MINIMUM, sum(pair)))
+    if min(best) < PART_MINIMUM:
+        return 0.0, False
+    return sum(best) / 2, best is swapped and sum(swapped) > sum(in_order)
+
+
 def _duplicate_score(
     person: Person, first_name: str, last_name: str, middle_name: str, birth_date: Any, digest: str
 ) -> tuple[float, list[str]] | None:
@@ -561,24 +583,19 @@ def _duplicate_score(
         return None  # two different numbers: two different people
     if other_date and person.birth_date not in mistyped_dates(birth_date):
         return None  # another birthday: another person
-    other_father = bool(middle_name and person.middle_name) and (
-        _part_similarity(middle_name, _name_keys(person.middle_name, person.middle_name_latin)) < 0.85
-    )
-    if other_date and other_father:
-        return None  # a near birthday and another father's name: another person
-    firsts = _name_keys(person.first_name, person.first_name_latin)
-    lasts = _name_keys(person.last_name, person.last_name_latin)
-    in_order = (_part_similarity(first_name, firsts) + _part_similarity(last_name, lasts)) / 2
-    swapped = (_part_similarity(first_name, lasts) + _part_similarity(last_name, firsts)) / 2
-    name = max(in_order, swapped)
+    father = _father_similarity(person, middle_name)
+    if father is not None and father < PART_MINIMUM:
+        return None  # another father's name: another person
+    if other_date and (father is None or father < NEAR_DATE_NAME_THRESHOLD):
+        return None  # a near birthday is a slip only if the father's name agrees as well
+    name, swapped = _first_and_last_similarity(person, first_name, last_name)
     if name < 0.75:
         return None
     reasons.append(str(_("similar name")))
-    if swapped > in_order:
+    if swapped:
         reasons.append(str(_("names swapped")))
-    if middle_name and person.middle_name:
-        middles = _name_keys(person.middle_name, person.middle_name_latin)
-        name = (3 * name + _part_similarity(middle_name, middles)) / 4
+    if father is not None:
+        name = (3 * name + father) / 4
     if same_date:
         reasons.append(str(_("same birth date")))
         score = 0.6 + 0.35 * name
