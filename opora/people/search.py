@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, Max, QuerySet
 from django.db.models.expressions import RawSQL
@@ -371,7 +372,10 @@ def _people_of_on_postgresql(
     people (the user's scope is compiled once, by the ORM, into the inner query)."""
     words = RawSQL("string_to_array(people_person.search_key, ' ') @> combination.words", (), BooleanField())
     inner = people.filter(words).order_by().values_list("pk", "last_name", "first_name")
-    inner_sql, inner_params = inner[:limit].query.sql_with_params()
+    try:
+        inner_sql, inner_params = inner[:limit].query.sql_with_params()
+    except EmptyResultSet:
+        return []  # a scope that reaches nobody (``none()``) compiles to no SQL at all
     width = max(len(combination) for _similarity, combination in batch)
     values: list[str] = []
     params: list[Any] = []
