@@ -528,11 +528,17 @@ def duplicate_candidates(
     words = search_key(f"{first_name} {last_name}").split()
     if birth_date is not None:
         ids |= set(people.filter(birth_date=birth_date).values_list("pk", flat=True)[:CANDIDATES])
-        if words:
-            # A slip in the date and a typo in the name together are rarer: only close spellings here.
+        father_words = search_key(middle_name).split()
+        if words and father_words:
+            # A near birthday counts only with the father's name agreeing (``_duplicate_score``), so all three
+            # names are asked for at once, in close spellings only: a slip in the date and typos together are rare.
             near = people.filter(birth_date__in=mistyped_dates(birth_date))
             near_names = name_matches(
-                near, words, limit=NAMESAKES, threshold=NEAR_DATE_NAME_THRESHOLD, most=NEAR_DATE_COMBINATIONS
+                near,
+                words + father_words,
+                limit=NAMESAKES,
+                threshold=NEAR_DATE_NAME_THRESHOLD,
+                most=NEAR_DATE_COMBINATIONS,
             )
             ids |= {pk for pk, _similarity in near_names}
     elif words:
