@@ -14,6 +14,7 @@ from django.utils import translation
 
 from opora.accounts.models import User
 from opora.audit.models import AppendOnlyError, ChangeEvent
+from opora.cases.models import Case
 from opora.organisation.models import Organisation, Role, Service, ServiceKind
 from opora.people.models import (
     HouseholdMember,
@@ -26,6 +27,7 @@ from opora.people.models import (
 )
 from opora.people.search import duplicate_candidates, search_people
 from opora.people.services import household_create, household_join, person_merge, relationship_add
+from tests.casework import accept, make_referral
 from tests.conftest import World, make_person, make_user
 from tests.test_permission_matrix import mark_recently_authenticated
 
@@ -327,3 +329,24 @@ def test_a_merged_record_cannot_be_edited(world: World) -> None:
     assert client.get(reverse("person_detail", args=[duplicate.pk])).status_code == 200
     for name in ("person_edit", "relationship_create", "household_member_create"):
         assert client.get(reverse(name, args=[duplicate.pk])).status_code == 403, name
+
+
+def test_referrals_and_cases_of_the_duplicate_move_to_the_survivor(
+    world: World, head: User, pair: tuple[Person, Person]
+) -> None:
+    """The people app does not know the apps built on it: the merge finds their links to the duplicate."""
+    survivor, duplicate = pair
+    worker = world.users[Role.SOCIAL_WORKER]
+    referral = make_referral(world.own, [duplicate], worker)
+    case = accept(referral, head, worker)
+    assert list(case.people.all()) == [duplicate]
+
+    merge = person_merge(survivor=survivor, duplicate=duplicate, by=head, reason="Една и съща майка.")
+
+    assert list(referral.people.all()) == [survivor]
+    assert list(case.people.all()) == [survivor]
+    assert merge.moved["other_records"] == {"cases.referral.people": [referral.pk], "cases.case.people": [case.pk]}
+    case_events = ChangeEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk), actor=head
+    )
+    assert any("people" in event.changes for event in case_events)

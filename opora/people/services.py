@@ -170,6 +170,7 @@ def person_merge(*, survivor: Person, duplicate: Person, by: User, reason: str) 
             child.mother = survivor
             child.save()
         moved["unborn_children"] = [child.pk for child in children]
+        moved["other_records"] = _move_links_of_other_apps(survivor, duplicate)
         moved["identifier"] = _merge_identifier(survivor, duplicate)
         moved["filled"] = _fill_details(survivor, duplicate)
         survivor.save()
@@ -178,6 +179,30 @@ def person_merge(*, survivor: Person, duplicate: Person, by: User, reason: str) 
         merge = PersonMerge(survivor=survivor, merged=duplicate, by=by, reason=reason, moved=moved)
         merge.save()
     return merge
+
+
+def _move_links_of_other_apps(survivor: Person, duplicate: Person) -> dict[str, list[int]]:
+    """Re-point what the apps built on people (referrals, cases, and those to come) hold of the duplicate:
+    every foreign key and many-to-many field to Person outside this app, found from the models themselves so
+    that a new app cannot be forgotten. Each change goes through the model (``save``, or the related manager
+    for many-to-many), so it is in the audit trail. Returns the ids changed, under "app.model.field"."""
+    moved: dict[str, list[int]] = {}
+    for relation in Person._meta.related_objects:
+        model = relation.related_model
+        if model._meta.app_label == Person._meta.app_label:
+            continue  # this app's own links are merged above, with their own rules
+        field = relation.field
+        records = list(model._base_manager.filter(**{field.name: duplicate}).order_by("pk"))
+        for record in records:
+            if relation.many_to_many:
+                getattr(record, field.name).remove(duplicate)
+                getattr(record, field.name).add(survivor)
+            else:
+                setattr(record, field.name, survivor)
+                record.save(update_fields=[field.name])
+        if records:
+            moved[f"{model._meta.label_lower}.{field.name}"] = [record.pk for record in records]
+    return moved
 
 
 def _merge_relationships(survivor: Person, duplicate: Person, moved: dict[str, Any]) -> None:
