@@ -13,6 +13,7 @@ from opora.people.models import (
     Person,
     Relationship,
 )
+from opora.people.records import PersonRecord
 
 
 def relationships_of(
@@ -27,10 +28,12 @@ def relationships_of(
 
 @dataclass
 class FamilyMember:
-    """One member of a family page: the person, their relations within the family, their services."""
+    """One member of a family page: the person, their relations within the family, their services, and the
+    records other apps hold of them (cases…, see opora.people.records)."""
 
     person: Person
     relations: list[tuple[Person, str, Relationship]] = field(default_factory=list)
+    records: list[PersonRecord] = field(default_factory=list)
 
     @property
     def services(self) -> list[Service]:

@@ -38,6 +38,7 @@ from opora.people.forms import (
     RelationshipForm,
 )
 from opora.people.models import Household, HouseholdMember, Person, PersonKind, PersonMerge, Relationship, Sex
+from opora.people.records import records_of
 from opora.people.search import duplicate_candidates, rank_people, search_people
 from opora.people.selectors import family_of, relationships_of
 from opora.people.services import (
@@ -379,6 +380,9 @@ def person_family(request: HttpRequest, pk: int) -> HttpResponse:
         memberships=scope(request.user, HouseholdMember.objects.all(), Perm.PERSON_VIEW),
         households=scope(request.user, Household.objects.all(), Perm.PERSON_VIEW),
     )
+    records = records_of(request.user, [member.person for member in family.members])
+    for member in family.members:
+        member.records = records.get(member.person.pk, [])
     return render(request, "people/person_family.html", {"person": person, "family": family})
 
 
