@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from opora.accounts.models import User
+from opora.cases.models import Case, CaseState, CaseTask, Referral, ReferralStatus
 from opora.organisation.management.commands import load_demo
 from opora.organisation.models import Membership, Organisation, Programme, Role, Service
 
@@ -21,11 +22,29 @@ def test_the_demo_has_the_complex_the_partner_centres_and_every_role(capsys) -> 
 
 
 @pytest.mark.django_db
+def test_the_demo_has_scenario_ones_case_scenario_twos_tasks_and_a_waiting_list(capsys) -> None:
+    call_command("load_demo")
+    martin = Case.objects.get(people__first_name="Мартин", people__last_name="Колев")
+    assert (martin.state, martin.case_manager.username) == (CaseState.ACCEPTED, "gergana")
+    assert [user.username for user in martin.team.all()] == ["diana"]
+    viktoria = Referral.objects.get(people__first_name="Виктория")
+    assert viktoria.child_alone
+    assert viktoria.violence_concern
+    assert CaseTask.objects.filter(referral=viktoria, done_at__isnull=True).count() == 2
+    assert Referral.objects.filter(status=ReferralStatus.WAITING).count() == 1
+
+
+@pytest.mark.django_db
 def test_loading_the_demo_twice_changes_nothing(capsys) -> None:
     call_command("load_demo")
-    counts = (Organisation.objects.count(), Service.objects.count(), User.objects.count())
+    counts = (Organisation.objects.count(), Service.objects.count(), User.objects.count(), Referral.objects.count())
     call_command("load_demo")
-    assert (Organisation.objects.count(), Service.objects.count(), User.objects.count()) == counts
+    assert (
+        Organisation.objects.count(),
+        Service.objects.count(),
+        User.objects.count(),
+        Referral.objects.count(),
+    ) == counts
     assert capsys.readouterr().out.count("Demo logins") == 2
 
 

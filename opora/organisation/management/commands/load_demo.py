@@ -148,6 +148,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
         # The people register's invented families (by name: this app does not import the people app).
         call_command("load_demo_people", stdout=self.stdout)
+        call_command("load_demo_cases", stdout=self.stdout)
         self._print_logins()
 
     @transaction.atomic
