@@ -188,6 +188,15 @@ def test_a_latin_spelling_is_a_candidate_for_a_cyrillic_record(world: World, peo
     assert {"similar name", "transliterated spelling", "same birth date"} <= set(candidates[0][2])
 
 
+def test_the_reasons_are_in_the_users_language(world: World, people: dict[str, Person]) -> None:
+    with translation.override("bg"):
+        candidates = duplicate_candidates(world.organisation, first_name="Mariya", last_name="Petrova", birth_date=BORN)
+        expected = {str(translation.gettext(reason)) for reason in ("similar name", "transliterated spelling")}
+    assert candidates[0][0] == people["maria"]
+    assert expected <= set(candidates[0][2])
+    assert "similar name" not in candidates[0][2]
+
+
 def test_without_an_egn_the_same_birth_date_makes_a_strong_candidate(world: World, people: dict[str, Person]) -> None:
     candidates = duplicate_candidates(world.organisation, first_name="Иван", last_name="Петров", birth_date=BORN)
     assert candidates[0][0] == people["ivan"]

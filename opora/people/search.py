@@ -26,11 +26,11 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, Max, QuerySet
+from django.db.models import BooleanField, Count, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from rapidfuzz import process
@@ -49,13 +49,14 @@ NAME_THRESHOLD = 0.72
 VARIANTS = 24
 PREFIX_SCAN = 200
 # At most this many people born on one day are compared with a registration.
-CANDIDATES = 500
+CANDIDATES = 1000
 # A registration is compared with at most this many people of a similar name (besides those born that day).
 NAMESAKES = 50
 # People born on a date the typed one could be a slip for are candidates from this name similarity on.
 NEAR_DATE_NAME_THRESHOLD = 0.85
-# Each name part (first, last, the father's) of a candidate is at least this close to the typed one.
-PART_MINIMUM = 0.7
+# Each name part (first, last, the father's) of a candidate is at least this close to the typed one (a
+# three-letter name with one typo is 0.67).
+PART_MINIMUM = 0.65
 NEAR_DATE_COMBINATIONS = 5
 # At most this many combinations of name words are asked for by one search.
 COMBINATIONS = 400
@@ -452,6 +453,7 @@ def _by_name(people: QuerySet[Person], words: list[str], limit: int) -> list[Per
 # --- Duplicates ---------------------------------------------------------------------------------------------
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
+_NOT_A_LETTER = re.compile(r"[\W_]+")
 _LATIN = re.compile("[A-Za-z]")
 
 
@@ -461,22 +463,32 @@ def _key(name: str) -> str:
     return search_key(name)
 
 
+@functools.lru_cache(maxsize=50_000)
+def _folded(name: str) -> str:
+    """A name part in its own alphabet, case folded: a typo in Cyrillic is one edit here ("Марйя" for
+    "Мария"), where transliteration may make it two ("maryya" for "mariya")."""
+    return " ".join(_NOT_A_LETTER.sub(" ", name.casefold()).split())
+
+
 def _name_keys(*names: str) -> list[str]:
-    return list(dict.fromkeys(key for key in (_key(name) for name in names) if key))
+    """A stored name part's forms to compare with: its search key (both spellings) and as written."""
+    forms = [form(name) for name in names for form in (_key, _folded)]
+    return list(dict.fromkeys(form for form in forms if form))
 
 
 def _part_similarity(typed: str, stored: list[str]) -> float:
-    """How close a typed name part is to the stored one (either spelling), word by word."""
-    typed_words = _key(typed).split()
-    if not typed_words:
-        return 0.0
+    """How close a typed name part is to the stored one (either spelling, either alphabet), word by word."""
     best = 0.0
-    for key in stored:
-        words = key.split()
-        if not words:
+    for typed_form in {_key(typed), _folded(typed)}:
+        typed_words = typed_form.split()
+        if not typed_words:
             continue
-        pairs = [max(_full_word_similarity(t, w) for w in words) for t in typed_words]
-        best = max(best, sum(pairs) / len(pairs))
+        for key in stored:
+            words = key.split()
+            if not words:
+                continue
+            pairs = [max(_full_word_similarity(t, w) for w in words) for t in typed_words]
+            best = max(best, sum(pairs) / len(pairs))
     return best
 
 
@@ -522,12 +534,12 @@ def duplicate_candidates(
     people = Person.objects.active().filter(organisation=organisation)
     if exclude_pk is not None:
         people = people.exclude(pk=exclude_pk)
-    ids: set[int] = set()
+    wanted = Q(pk__in=[])
     if identifier_digest:
-        ids |= set(people.filter(identifier_digest=identifier_digest).values_list("pk", flat=True))
+        wanted |= Q(identifier_digest=identifier_digest)
     words = search_key(f"{first_name} {last_name}").split()
     if birth_date is not None:
-        ids |= set(people.filter(birth_date=birth_date).values_list("pk", flat=True)[:CANDIDATES])
+        wanted |= Q(birth_date=birth_date)
         father_words = search_key(middle_name).split()
         if words and father_words:
             # A near birthday counts only with the father's name agreeing (``_duplicate_score``), so all three
@@ -540,31 +552,51 @@ def duplicate_candidates(
                 threshold=NEAR_DATE_NAME_THRESHOLD,
                 most=NEAR_DATE_COMBINATIONS,
             )
-            ids |= {pk for pk, _similarity in near_names}
+            wanted |= Q(pk__in=[pk for pk, _similarity in near_names])
     elif words:
-        ids |= {pk for pk, _similarity in name_matches(people, words, limit=NAMESAKES)}
+        wanted |= Q(pk__in=[pk for pk, _similarity in name_matches(people, words, limit=NAMESAKES)])
+    # Only what the comparison reads: a day's births are a few hundred rows, and whole records cost.
+    rows = people.filter(wanted).order_by().values_list(*_Compared._fields)[:CANDIDATES]
     typed_latin = bool(_LATIN.search(first_name + last_name)) and not _CYRILLIC.search(first_name + last_name)
-    found = []
-    for person in Person.objects.filter(pk__in=ids):
-        scored = _duplicate_score(person, first_name, last_name, middle_name, birth_date, identifier_digest)
+    similar_name = str(_("similar name"))
+    scored_rows = []
+    for row in rows:
+        compared = _Compared(*row)
+        scored = _duplicate_score(compared, first_name, last_name, middle_name, birth_date, identifier_digest)
         if scored is None:
             continue
         score, reasons = scored
-        if typed_latin and "similar name" in reasons and _CYRILLIC.search(person.first_name + person.last_name):
+        if typed_latin and similar_name in reasons and _CYRILLIC.search(compared.first_name + compared.last_name):
             reasons.append(str(_("transliterated spelling")))
-        found.append((person, score, reasons))
-    found.sort(key=lambda item: (-item[1], item[0].last_name, item[0].first_name, item[0].pk))
-    return found[:limit]
+        scored_rows.append((compared, score, reasons))
+    scored_rows.sort(key=lambda item: (-item[1], item[0].last_name, item[0].first_name, item[0].pk))
+    best = scored_rows[:limit]
+    by_pk = Person.objects.in_bulk([compared.pk for compared, _score, _reasons in best])
+    return [(by_pk[compared.pk], score, reasons) for compared, score, reasons in best]
 
 
-def _father_similarity(person: Person, middle_name: str) -> float | None:
+class _Compared(NamedTuple):
+    """The columns of a person the duplicate check compares."""
+
+    pk: int
+    identifier_digest: str
+    birth_date: datetime.date | None
+    first_name: str
+    first_name_latin: str
+    middle_name: str
+    middle_name_latin: str
+    last_name: str
+    last_name_latin: str
+
+
+def _father_similarity(person: "_Compared | Person", middle_name: str) -> float | None:
     """How close the typed father's name is to the person's; None when either is unknown."""
     if not (middle_name and person.middle_name):
         return None
     return _part_similarity(middle_name, _name_keys(person.middle_name, person.middle_name_latin))
 
 
-def _first_and_last_similarity(person: Person, first_name: str, last_name: str) -> tuple[float, bool]:
+def _first_and_last_similarity(person: "_Compared | Person", first_name: str, last_name: str) -> tuple[float, bool]:
     """The average closeness of the first and the last name, in the order typed or swapped (whichever is
     closer), and whether swapped; 0 when either part is further than PART_MINIMUM."""
     firsts = _name_keys(person.first_name, person.first_name_latin)
@@ -578,7 +610,7 @@ def _first_and_last_similarity(person: Person, first_name: str, last_name: str) 
 
 
 def _duplicate_score(
-    person: Person, first_name: str, last_name: str, middle_name: str, birth_date: Any, digest: str
+    person: _Compared, first_name: str, last_name: str, middle_name: str, birth_date: Any, digest: str
 ) -> tuple[float, list[str]] | None:
     """The score and the reasons, before the spelling's; None when the two are not alike enough."""
     same_date = birth_date is not None and person.birth_date == birth_date
