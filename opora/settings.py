@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "opora.places",
     "opora.people",
     "opora.cases",
+    "opora.deadlines",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opora.core.context_processors.navigation",
+                "opora.deadlines.context_processors.notifications",
             ],
         },
     }

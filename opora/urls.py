@@ -3,6 +3,7 @@ from django.urls import include, path
 from opora.audit import views as audit
 from opora.cases import views as cases
 from opora.core import views as core
+from opora.deadlines import views as deadlines
 from opora.organisation import views as organisation
 from opora.people import views as people
 
@@ -43,7 +44,22 @@ urlpatterns = [
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/move/", cases.case_transition, name="case_transition"),
+    path("cases/<int:pk>/assessment/", cases.assessment_edit, name="case_assessment"),
+    path("cases/<int:pk>/plan/", cases.plan_edit, name="case_plan"),
+    path("cases/<int:pk>/review/", cases.review_create, name="case_review"),
+    path("assessments/<int:pk>/", cases.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/submit/", cases.assessment_submit, name="assessment_submit"),
+    path("assessments/<int:pk>/approve/", cases.assessment_approve, name="assessment_approve"),
+    path("assessments/<int:pk>/print/", cases.assessment_print, name="assessment_print"),
+    path("plans/<int:pk>/", cases.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/submit/", cases.plan_submit, name="plan_submit"),
+    path("plans/<int:pk>/approve/", cases.plan_approve, name="plan_approve"),
+    path("plans/<int:pk>/print/", cases.plan_print, name="plan_print"),
     path("tasks/<int:pk>/done/", cases.task_complete, name="task_complete"),
+    path("my-tasks/", deadlines.my_tasks, name="my_tasks"),
+    path("overdue/", deadlines.overdue, name="overdue"),
+    path("notifications/", deadlines.notification_list, name="notification_list"),
+    path("organisation/time-limits/", deadlines.deadline_rules, name="deadline_rules"),
     path("audit/changes/", audit.change_list, name="audit_changes"),
     path("audit/views/", audit.view_list, name="audit_views"),
 ]

@@ -16,6 +16,7 @@ from opora.audit.models import AppendOnlyError, ChangeEvent
 from opora.cases.models import (
     CASE_MOVES,
     Case,
+    CaseOutcome,
     CaseState,
     CaseTask,
     CaseTransition,
@@ -45,7 +46,7 @@ from opora.cases.services import (
 from opora.core.access import ROLE_PERMISSIONS, Perm, scope
 from opora.organisation.models import Role
 from opora.people.models import Person
-from tests.casework import accept, make_referral
+from tests.casework import accept, approved_assessment, approved_plan, make_referral
 from tests.conftest import World, make_person, make_user
 
 STATES = [state.value for state in CaseState]
@@ -122,9 +123,15 @@ def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
 
 
 def case_in(world: World, child: Person, state: str) -> Case:
+    """A case brought to ``state`` through allowed moves, with the documents each move needs: an approved
+    assessment in "assessment" and an approved plan in "plan", so that their next move is allowed."""
     case = new_case(world, child)
     for step in PATH_TO[state]:
-        case_move(case=case, to=step, by=head(world), reason="По план.")
+        case_move(case=case, to=step, by=head(world), reason="По план.", outcome=CaseOutcome.MOVED)
+        if step == CaseState.ASSESSMENT:
+            approved_assessment(case, worker(world), head(world))
+        if step == CaseState.PLAN:
+            approved_plan(case, worker(world), head(world))
     assert case.state == state
     return case
 
@@ -149,7 +156,7 @@ def test_every_move_between_two_states_is_allowed_or_refused(
     history = case.transitions.count()
 
     if (source, target) in ALLOWED:
-        transition = case_move(case=case, to=target, by=head(world), reason="Защото.")
+        transition = case_move(case=case, to=target, by=head(world), reason="Защото.", outcome=CaseOutcome.OTHER)
         case.refresh_from_db()
         assert case.state == target
         assert (transition.from_state, transition.to_state, transition.by, transition.reason) == (
@@ -161,7 +168,7 @@ def test_every_move_between_two_states_is_allowed_or_refused(
         assert case.transitions.count() == history + 1
     else:
         with pytest.raises(ValidationError) as refused:
-            case_move(case=case, to=target, by=head(world), reason="Защото.")
+            case_move(case=case, to=target, by=head(world), reason="Защото.", outcome=CaseOutcome.OTHER)
         case.refresh_from_db()
         assert case.state == source
         assert case.transitions.count() == history
@@ -189,10 +196,12 @@ def test_the_whole_life_of_a_case_is_kept_with_who_when_and_why(world: World, ch
     case = new_case(world, child)
     case_begin_assessment(case=case, by=worker(world))
     clock.advance(days=14)
+    approved_assessment(case, worker(world), head(world))
     case_begin_plan(case=case, by=worker(world), reason="Оценката е готова.")
+    approved_plan(case, worker(world), head(world))
     case_begin_support(case=case, by=head(world), reason="Планът е утвърден.")
     clock.advance(days=270)
-    case_close(case=case, by=head(world), reason="Целите са постигнати.")
+    case_close(case=case, by=head(world), reason="Целите са постигнати.", outcome=CaseOutcome.GOALS_ACHIEVED)
     assert case.closed_at == clock.now
     clock.advance(days=365)
     case_reopen(case=case, by=head(world), reason="Майката се върна.")
@@ -268,11 +277,11 @@ def test_who_may_move_a_case_is_decided_by_the_scoping_module(
     case = new_case(world, child)
     user = world.users[role]
     if allowed:
-        case_move(case=case, to=target, by=user, reason="Защото.")
+        case_move(case=case, to=target, by=user, reason="Защото.", outcome=CaseOutcome.REFUSED)
         assert case.state == target
     else:
         with pytest.raises(PermissionDenied):
-            case_move(case=case, to=target, by=user, reason="Защото.")
+            case_move(case=case, to=target, by=user, reason="Защото.", outcome=CaseOutcome.REFUSED)
         assert case.state == CaseState.ACCEPTED
 
 
@@ -344,7 +353,7 @@ def test_a_closed_case_frees_its_place(world: World, child: Person) -> None:
     with pytest.raises(ValidationError):
         accept(referral, head(world), worker(world))
 
-    case_close(case=first, by=head(world), reason="Семейството се премести.")
+    case_close(case=first, by=head(world), reason="Семейството се премести.", outcome=CaseOutcome.MOVED)
 
     assert accept(referral, head(world), worker(world)).state == CaseState.ACCEPTED
 
@@ -353,7 +362,7 @@ def test_reopening_a_case_in_a_full_service_needs_a_reason(world: World, child: 
     world.own.capacity = 1
     world.own.save()
     case = new_case(world, child)
-    case_close(case=case, by=head(world), reason="Приключи.")
+    case_close(case=case, by=head(world), reason="Приключи.", outcome=CaseOutcome.OTHER)
     new_case(world, make_person(world.own, "Иван", "Първанов"))
 
     with pytest.raises(ValidationError) as refused:

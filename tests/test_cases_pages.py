@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import Case, CaseState, Referral, ReferralStatus, TaskKind
+from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus, TaskKind
 from opora.cases.services import case_close, referral_waitlist
 from opora.organisation.models import Role
 from opora.people.models import Person
@@ -384,9 +384,12 @@ def test_a_worker_starts_the_assessment_with_the_button(world: World, case: Case
     assert case.state == CaseState.ASSESSMENT
 
 
-def test_closing_without_a_reason_is_refused_next_to_the_reason(world: World, case: Case) -> None:
+def test_closing_without_a_summary_or_an_outcome_is_refused_next_to_them(world: World, case: Case) -> None:
     response = move(world, case, Role.HEAD, to="closed", reason="")
-    assert errors_of(response) == {"reason": ["Say why the case moves to “Closed”."]}
+    assert errors_of(response) == {
+        "reason": ["Summarise the work with the case and why it closes."],
+        "outcome": ["Choose the outcome of the case."],
+    }
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
 
@@ -428,7 +431,7 @@ def test_a_case_page_is_logged_as_viewed(world: World, case: Case) -> None:
 
 
 def test_the_case_list_shows_open_cases_unless_asked_for_closed_ones(world: World, case: Case) -> None:
-    case_close(case=case, by=world.users[Role.HEAD], reason="Приключи.")
+    case_close(case=case, by=world.users[Role.HEAD], reason="Приключи.", outcome=CaseOutcome.OTHER)
     worker = client(world, Role.SOCIAL_WORKER)
     assert list(worker.get(reverse("case_list")).context["page"]) == []
     assert list(worker.get(reverse("case_list") + "?state=closed").context["page"]) == [case]

@@ -31,11 +31,11 @@ from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent
-from opora.cases.models import Case, CaseTask, Referral, ReferralKind, ReferralSource
+from opora.cases.models import Assessment, Case, CaseTask, Referral, ReferralKind, ReferralSource, SupportPlan
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, relationship_add
-from tests.casework import accept, assessment_file, make_referral
+from tests.casework import accept, approved_assessment, approved_plan, assessment_file, make_referral
 from tests.conftest import World, build_world, make_person, make_user
 
 ROLES = [role.value for role in Role]
@@ -123,6 +123,23 @@ EXPECTED: dict[str, Row] = {
     "case_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
     "case_transition": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     "task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    # The needs assessment, the support plan and reviews: read as the case; written by its workers; approved
+    # by the head. The pages about a case take the case; the others a version of the document.
+    "case_assessment": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "case_plan": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "case_review": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "assessment_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "assessment_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "assessment_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "assessment_print": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "plan_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "plan_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "plan_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "plan_print": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "my_tasks": Row(LOGIN, CASE_READERS),
+    "overdue": Row(LOGIN, CASE_READERS),
+    "notification_list": Row(LOGIN, by_role(200)),  # one's own notifications only
+    "deadline_rules": Row(LOGIN, ADMIN_ONLY),
     "audit_changes": Row(LOGIN, ADMIN_ONLY),
     "audit_views": Row(LOGIN, ADMIN_ONLY),
     # --- Django's language switch: a GET only redirects back ---
@@ -235,6 +252,9 @@ class Matrix:
     cases: dict[str, Case]
     requests: dict[str, Referral]
     tasks: dict[str, CaseTask]
+    # In each case: an approved needs assessment and an approved support plan.
+    assessments: dict[str, Assessment]
+    plans: dict[str, SupportPlan]
 
     @property
     def outsider(self) -> User:
@@ -271,6 +291,8 @@ def build_matrix() -> Matrix:
         cases={},
         requests={},
         tasks={},
+        assessments={},
+        plans={},
     )
     for where, service, surname, her_surname in (
         (OWN, world.own, "Колев", "Колева"),
@@ -304,6 +326,8 @@ def add_casework(built: Matrix, where: str, service: Service, child: Person) -> 
     )
     built.referrals[where] = referral
     built.cases[where] = accept(referral, admin, manager)
+    built.assessments[where] = approved_assessment(built.cases[where], manager, admin)
+    built.plans[where] = approved_plan(built.cases[where], manager, admin)
     request = make_referral(
         service,
         [child],
@@ -365,6 +389,17 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "case_detail": lambda m, where: m.cases[where],
     "case_transition": lambda m, where: m.cases[where],
     "task_complete": lambda m, where: m.tasks[where],
+    "case_assessment": lambda m, where: m.cases[where],
+    "case_plan": lambda m, where: m.cases[where],
+    "case_review": lambda m, where: m.cases[where],
+    "assessment_detail": lambda m, where: m.assessments[where],
+    "assessment_submit": lambda m, where: m.assessments[where],
+    "assessment_approve": lambda m, where: m.assessments[where],
+    "assessment_print": lambda m, where: m.assessments[where],
+    "plan_detail": lambda m, where: m.plans[where],
+    "plan_submit": lambda m, where: m.plans[where],
+    "plan_approve": lambda m, where: m.plans[where],
+    "plan_print": lambda m, where: m.plans[where],
 }
 
 # Other pages that take arguments: allauth's links from e-mails, here with keys that are not valid.
@@ -511,6 +546,8 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
     case = accept(referral, admin_elsewhere, worker)
     alone = make_referral(service, [child], admin_elsewhere, source="self", kind="request", child_alone=True)
     records |= {"referral": referral, "case": case, "task": alone.tasks.get()}
+    records |= {"assessment": approved_assessment(case, worker, admin_elsewhere)}
+    records |= {"plan": approved_plan(case, worker, admin_elsewhere)}
     # The pages that add a relation or a household are pages about the person.
     record = child if name in {"relationship_create", "household_member_create"} else records[name.split("_")[0]]
 

@@ -7,15 +7,27 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from opora.audit.registry import register
-        from opora.cases.models import Case, CaseTask, CaseTransition, Referral, TriageDecision
+        from opora.cases import models
         from opora.cases.family import cases_of
         from opora.people import records
 
         # The family page shows each member's cases (the people app does not import this one).
         records.register(cases_of)
 
-        register(Referral, organisation=lambda referral: referral.service.organisation_id)
-        register(TriageDecision, organisation=lambda decision: decision.referral.service.organisation_id)
-        register(Case)
-        register(CaseTransition, organisation=lambda transition: transition.case.organisation_id)
-        register(CaseTask, organisation=lambda task: task.service.organisation_id)
+        register(models.Referral, organisation=lambda referral: referral.service.organisation_id)
+        register(models.TriageDecision, organisation=lambda decision: decision.referral.service.organisation_id)
+        register(models.Case)
+        register(models.CaseTask, organisation=lambda task: task.service.organisation_id)
+        # Records about a case belong to the case's organisation. A document's edit counter says that it
+        # changed; its "changed at" stamp would only repeat the event's own time.
+        for document in (models.Assessment, models.SupportPlan):
+            register(document, exclude=("updated_at",), organisation=lambda record: record.case.organisation_id)
+        for model in (
+            models.CaseTransition,
+            models.AssessmentDomain,
+            models.PlanGoal,
+            models.PlanActivity,
+            models.PlanReview,
+            models.GoalProgress,
+        ):
+            register(model, organisation=lambda record: record.case.organisation_id)

@@ -15,14 +15,27 @@ from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
 from opora.cases.models import (
+    CASE_MOVES,
+    DOMAIN_SIDE,
     SOURCES_WITHOUT_INSTITUTION,
+    Assessment,
+    CaseDocument,
+    CaseOutcome,
     CaseState,
     Decision,
     DeclineGround,
+    Domain,
+    GoalStatus,
+    PlanGoal,
     Referral,
     ReferralKind,
     ReferralSource,
+    RiskLevel,
+    Score,
+    Side,
+    SupportPlan,
 )
+from opora.cases.services import ASSESSMENT_FIELDS, PLAN_FIELDS, ActivityData, GoalData
 from opora.organisation.models import Service
 from opora.people.forms import MAX_CHOICES, person_label
 from opora.people.models import Person, PersonKind
@@ -299,11 +312,19 @@ class CaseMoveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only to reopen the case when its service is full."),
     )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", "---------"), *CaseOutcome.choices],
+        required=False,
+        help_text=_("Required to close the case; the reason above is then its summary."),
+    )
 
     def __init__(self, *args: Any, state: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if state != CaseState.CLOSED:
             del self.fields["override_reason"]
+        if CaseState.CLOSED not in CASE_MOVES[state]:
+            del self.fields["outcome"]
 
 
 class TaskCompleteForm(forms.Form):
@@ -313,3 +334,312 @@ class TaskCompleteForm(forms.Form):
         help_text=_("For a notification: who was told, when and how."),
         error_messages={"required": _("Say what was done: for a notification, who was told, when and how.")},
     )
+
+
+# --- Needs assessment, support plan, reviews ------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class VersionedForm(forms.Form):
+    """A form for a version of a document: it carries which version was read and at which edit counter, so
+    that a save based on a version someone else has changed meanwhile is refused, never overwriting."""
+
+    based_on = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    edit_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    @staticmethod
+    def version_of(document: CaseDocument | None) -> dict[str, int | None]:
+        return {
+            "based_on": document.pk if document else None,
+            "edit_version": document.edit_version if document else None,
+        }
+
+
+def _not_in_future(day: datetime.date | None) -> datetime.date | None:
+    if day is not None and day > timezone.localdate():
+        raise ValidationError(_("This is in the future: type the day it happened."))
+    return day
+
+
+class AssessmentForm(VersionedForm):
+    """The needs assessment: the date, a score and a description per domain on the three sides, the overall
+    risk, and who took part."""
+
+    assessed_on = forms.DateField(label=_("Date of the assessment"), widget=DateInput())
+    risk_level = forms.ChoiceField(label=_("Overall risk"), choices=[("", "---------"), *RiskLevel.choices])
+    heard_children = forms.ModelMultipleChoiceField(
+        label=_("Children heard"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A child of 10 or more must be heard before the assessment is approved."),
+    )
+    children_views = forms.CharField(
+        label=_("The child's views"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    parents_participation = forms.CharField(
+        label=_("Parents' participation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    professionals = forms.CharField(
+        label=_("Professionals who took part"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    summary = forms.CharField(label=_("Conclusions"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, children: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        heard = self.fields["heard_children"]
+        assert isinstance(heard, forms.ModelMultipleChoiceField)
+        heard.queryset = children
+        for domain in Domain:
+            # Labelled by the domain: the field says what it is on its own, also in the list of differences.
+            self.fields[f"score_{domain.value}"] = forms.TypedChoiceField(
+                label=format_lazy("{}: {}", domain.label, _("score")),
+                choices=[("", _("not assessed")), *Score.choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+            self.fields[f"description_{domain.value}"] = forms.CharField(
+                label=format_lazy("{}: {}", domain.label, _("description")),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def clean_assessed_on(self) -> datetime.date | None:
+        return _not_in_future(self.cleaned_data.get("assessed_on"))
+
+    def sides(self) -> list[tuple[str, list[tuple[str, forms.BoundField, forms.BoundField]]]]:
+        """The domain fields grouped by the side of the framework, for the template."""
+        return [
+            (
+                str(side.label),
+                [
+                    (str(Domain(domain).label), self[f"score_{domain}"], self[f"description_{domain}"])
+                    for domain in Domain
+                    if DOMAIN_SIDE[domain] == side
+                ],
+            )
+            for side in Side
+        ]
+
+    def domains(self) -> dict[str, tuple[int | None, str]]:
+        return {
+            domain.value: (
+                self.cleaned_data.get(f"score_{domain.value}"),
+                self.cleaned_data.get(f"description_{domain.value}", "").strip(),
+            )
+            for domain in Domain
+        }
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in ASSESSMENT_FIELDS}
+
+    @staticmethod
+    def initial_from(assessment: Assessment | None) -> dict[str, Any]:
+        if assessment is None:
+            return {"assessed_on": timezone.localdate()}
+        initial: dict[str, Any] = {name: getattr(assessment, name) for name in ASSESSMENT_FIELDS}
+        initial["heard_children"] = list(assessment.heard_children.values_list("pk", flat=True))
+        for row in assessment.domains.all():
+            initial[f"score_{row.domain}"] = row.score
+            initial[f"description_{row.domain}"] = row.description
+        return initial | VersionedForm.version_of(assessment)
+
+
+AGREEMENT_CHOICES = [("", _("not recorded")), ("yes", _("agreed")), ("no", _("did not agree"))]
+
+
+def _agreement(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def _agreement_value(value: bool | None) -> str:
+    return {True: "yes", False: "no"}.get(value, "")  # type: ignore[arg-type]
+
+
+class PlanForm(VersionedForm):
+    """The plan's own fields: participation and the contract. Goals and activities are formsets beside it."""
+
+    person_agreed = forms.ChoiceField(label=_("The person agreed"), choices=AGREEMENT_CHOICES, required=False)
+    person_note = forms.CharField(
+        label=_("The person's participation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    parents_agreed = forms.ChoiceField(label=_("The parents agreed"), choices=AGREEMENT_CHOICES, required=False)
+    parents_note = forms.CharField(
+        label=_("The parents' participation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    contract_number = forms.CharField(label=_("Contract number"), max_length=60, required=False)
+    contract_date = forms.DateField(label=_("Contract date"), required=False, widget=DateInput())
+    contract_signed_by = forms.CharField(
+        label=_("Contract signed by"),
+        max_length=300,
+        required=False,
+        help_text=_("Required before approval for a specialised service (Social Services Act, art. 85)."),
+    )
+
+    def values(self) -> dict[str, Any]:
+        values = {name: self.cleaned_data[name] for name in PLAN_FIELDS}
+        values["person_agreed"] = _agreement(values["person_agreed"])
+        values["parents_agreed"] = _agreement(values["parents_agreed"])
+        return values
+
+    @staticmethod
+    def initial_from(plan: SupportPlan | None) -> dict[str, Any]:
+        if plan is None:
+            return {}
+        initial: dict[str, Any] = {name: getattr(plan, name) for name in PLAN_FIELDS}
+        initial["person_agreed"] = _agreement_value(plan.person_agreed)
+        initial["parents_agreed"] = _agreement_value(plan.parents_agreed)
+        return initial | VersionedForm.version_of(plan)
+
+
+class GoalForm(forms.Form):
+    text = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}))
+    needs = forms.MultipleChoiceField(
+        label=_("Assessed needs it answers"),
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Link the goal to at least one need of the assessment.")},
+    )
+    expected_results = forms.CharField(label=_("Expected results"), widget=forms.Textarea(attrs={"rows": 2}))
+    status = forms.ChoiceField(label=_("Progress"), choices=GoalStatus.choices, initial=GoalStatus.NOT_STARTED)
+
+    def __init__(self, *args: Any, needs: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        needs_field = self.fields["needs"]
+        assert isinstance(needs_field, forms.MultipleChoiceField)
+        needs_field.choices = needs
+
+
+class ActivityForm(forms.Form):
+    goal = forms.TypedChoiceField(label=_("For goal"), choices=[], coerce=int, empty_value=None)
+    what = forms.CharField(label=_("Activity"), max_length=300)
+    staff = forms.ModelChoiceField(label=_("Member of staff"), queryset=User.objects.none(), required=False)
+    partner = forms.CharField(label=_("or partner"), max_length=300, required=False)
+    frequency = forms.CharField(
+        label=_("How often"), max_length=120, help_text=_("For example: weekly, Thursdays 15:00.")
+    )
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
+    ends_on = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, goals: int, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        goal_field = self.fields["goal"]
+        assert isinstance(goal_field, forms.TypedChoiceField)
+        # A blank first choice, so that an untouched empty row stays empty and is skipped.
+        goal_field.choices = [("", "---------")] + [
+            (number, _("Goal %(number)s") % {"number": number}) for number in range(1, goals + 1)
+        ]
+        staff_field = self.fields["staff"]
+        assert isinstance(staff_field, forms.ModelChoiceField)
+        staff_field.queryset = staff
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("staff") and not cleaned.get("partner", "").strip():
+            self.add_error("staff", _("Name who does it: a member of staff or a partner."))
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The end is before the start."))
+        return cleaned
+
+
+GoalFormSet = forms.formset_factory(GoalForm, extra=1, can_delete=True)
+ActivityFormSet = forms.formset_factory(ActivityForm, extra=2, can_delete=True)
+
+
+def goals_from(goal_forms: Any, activity_forms: Any) -> list[GoalData]:
+    """The goals typed in the two formsets, each with its activities (an activity names its goal by the
+    goal's number in the form; a deleted or empty goal takes its activities with it)."""
+    numbered: dict[int, GoalData] = {}
+    for number, form in enumerate(goal_forms.forms, start=1):
+        if not form.has_changed() or form.cleaned_data.get("DELETE"):
+            continue
+        numbered[number] = GoalData(
+            text=form.cleaned_data["text"].strip(),
+            needs=list(form.cleaned_data["needs"]),
+            expected_results=form.cleaned_data["expected_results"].strip(),
+            status=form.cleaned_data["status"],
+        )
+    for form in activity_forms.forms:
+        if not form.has_changed() or form.cleaned_data.get("DELETE") or form.cleaned_data["goal"] not in numbered:
+            continue
+        data = form.cleaned_data
+        numbered[data["goal"]].activities.append(
+            ActivityData(
+                what=data["what"].strip(),
+                frequency=data["frequency"].strip(),
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                staff=data["staff"],
+                partner=data["partner"].strip(),
+            )
+        )
+    return list(numbered.values())
+
+
+def plan_initial(plan: SupportPlan | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The initial rows of the goal and activity formsets from a saved version."""
+    if plan is None:
+        return [], []
+    goals, activities = [], []
+    for goal in plan.goals.order_by("position").prefetch_related("activities"):
+        goals.append(
+            {"text": goal.text, "needs": goal.needs, "expected_results": goal.expected_results, "status": goal.status}
+        )
+        for activity in goal.activities.all():
+            activities.append(
+                {
+                    "goal": goal.position,
+                    "what": activity.what,
+                    "staff": activity.staff_id,
+                    "partner": activity.partner,
+                    "frequency": activity.frequency,
+                    "starts_on": activity.starts_on,
+                    "ends_on": activity.ends_on,
+                }
+            )
+    return goals, activities
+
+
+class ReviewForm(forms.Form):
+    """A review of the plan in force: a status and a note per goal, and whether the plan gets a new version."""
+
+    reviewed_on = forms.DateField(label=_("Date of the review"), widget=DateInput())
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
+    revise = forms.BooleanField(
+        label=_("Change the plan"),
+        required=False,
+        help_text=_("Starts the plan's next version with the progress found, to be edited and approved."),
+    )
+
+    def __init__(self, *args: Any, goals: list[PlanGoal], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.goals = goals
+        if not self.is_bound:
+            self.initial.setdefault("reviewed_on", timezone.localdate())
+        for goal in goals:
+            self.fields[f"status_{goal.pk}"] = forms.ChoiceField(
+                label=_("Progress"), choices=GoalStatus.choices, initial=goal.status
+            )
+            self.fields[f"note_{goal.pk}"] = forms.CharField(
+                label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def clean_reviewed_on(self) -> datetime.date | None:
+        return _not_in_future(self.cleaned_data.get("reviewed_on"))
+
+    def goal_fields(self) -> list[tuple[PlanGoal, forms.BoundField, forms.BoundField]]:
+        return [(goal, self[f"status_{goal.pk}"], self[f"note_{goal.pk}"]) for goal in self.goals]
+
+    def progress(self) -> dict[int, tuple[str, str]]:
+        return {
+            goal.pk: (self.cleaned_data[f"status_{goal.pk}"], self.cleaned_data.get(f"note_{goal.pk}", ""))
+            for goal in self.goals
+        }

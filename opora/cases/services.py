@@ -10,7 +10,9 @@ The audit trail records each change under the acting user.
 
 import datetime
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -23,22 +25,34 @@ from opora.accounts.models import User
 from opora.audit.context import acting_as
 from opora.cases.models import (
     CASE_MOVES,
+    DOMAIN_SIDE,
+    Assessment,
+    AssessmentDomain,
     Case,
+    CaseDocument,
+    CaseOutcome,
     CaseState,
     CaseTask,
     CaseTransition,
     Decision,
     DeclineGround,
+    DocumentStatus,
+    GoalProgress,
+    GoalStatus,
+    PlanActivity,
+    PlanGoal,
+    PlanReview,
     Referral,
     ReferralKind,
     ReferralStatus,
+    SupportPlan,
     TaskKind,
     TriageDecision,
 )
 from opora.cases.selectors import open_case_count, waiting_ahead
 from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.organisation.models import Role, Service, ServiceKind
-from opora.people.models import Person
+from opora.people.models import Person, PersonKind
 
 # The designated social worker of the child protection department assesses a violence signal within 24
 # hours (Child Protection Act): a rule of law, so a constant rather than a setting.
@@ -335,7 +349,9 @@ def _state_label(state: str) -> str:
 
 
 @transaction.atomic
-def _move(case: Case, *, to: str, by: User, reason: str, override_reason: str = "") -> CaseTransition:
+def _move(
+    case: Case, *, to: str, by: User, reason: str, override_reason: str = "", outcome: str = ""
+) -> CaseTransition:
     _allow(has_permission_on(by, MOVE_PERMISSION[to], case))
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if to not in CASE_MOVES[locked.state]:
@@ -348,8 +364,8 @@ def _move(case: Case, *, to: str, by: User, reason: str, override_reason: str = 
             }
         )
     reason, override_reason = reason.strip(), override_reason.strip()
-    if to in REASON_REQUIRED and not reason:
-        raise ValidationError({"reason": _("Say why the case moves to “%(target)s”.") % {"target": _state_label(to)}})
+    _check_reason_and_outcome(to, reason, outcome)
+    _check_documents(locked, to)
     if to == CaseState.REOPENED:
         # A reopened case takes a place again in each of its services.
         for service in Service.objects.select_for_update().filter(cases=locked).order_by("pk"):
@@ -364,12 +380,16 @@ def _move(case: Case, *, to: str, by: User, reason: str, override_reason: str = 
             by=by,
             reason=reason,
             override_reason=override_reason if to == CaseState.REOPENED else "",
+            outcome=outcome if to == CaseState.CLOSED else "",
         )
         locked.state = to
         if to == CaseState.CLOSED:
             locked.closed_at = timezone.now()
+            locked.outcome = outcome
         elif to == CaseState.REOPENED:
+            # The closure's outcome and summary stay on its transition: the history is kept.
             locked.closed_at = None
+            locked.outcome = ""
         locked.save()
         transition.save()
     case.refresh_from_db()
@@ -391,9 +411,10 @@ def case_begin_support(*, case: Case, by: User, reason: str = "") -> CaseTransit
     return _move(case, to=CaseState.SUPPORT, by=by, reason=reason)
 
 
-def case_close(*, case: Case, by: User, reason: str) -> CaseTransition:
-    """Close the case, at any stage, saying why (the head of service)."""
-    return _move(case, to=CaseState.CLOSED, by=by, reason=reason)
+def case_close(*, case: Case, by: User, reason: str, outcome: str = "") -> CaseTransition:
+    """Close the case, at any stage, with its outcome (``CaseOutcome``) and a summary in ``reason`` (the head
+    of service). Both are required; the default only lets the refusal name the missing outcome."""
+    return _move(case, to=CaseState.CLOSED, by=by, reason=reason, outcome=outcome)
 
 
 def case_reopen(*, case: Case, by: User, reason: str, override_reason: str = "") -> CaseTransition:
@@ -401,10 +422,14 @@ def case_reopen(*, case: Case, by: User, reason: str, override_reason: str = "")
     return _move(case, to=CaseState.REOPENED, by=by, reason=reason, override_reason=override_reason)
 
 
-def case_move(*, case: Case, to: str, by: User, reason: str = "", override_reason: str = "") -> CaseTransition:
+def case_move(
+    *, case: Case, to: str, by: User, reason: str = "", override_reason: str = "", outcome: str = ""
+) -> CaseTransition:
     """Move ``case`` to ``to`` through the function for that move (for the page's buttons)."""
     if to == CaseState.REOPENED:
         return case_reopen(case=case, by=by, reason=reason, override_reason=override_reason)
+    if to == CaseState.CLOSED:
+        return case_close(case=case, by=by, reason=reason, outcome=outcome)
     moves: dict[str, Callable[..., CaseTransition]] = {
         CaseState.ASSESSMENT: case_begin_assessment,
         CaseState.PLAN: case_begin_plan,
@@ -416,6 +441,40 @@ def case_move(*, case: Case, to: str, by: User, reason: str = "", override_reaso
         label = _state_label(to) if to in CaseState.values else to
         raise ValidationError(_("A case cannot be moved to “%(target)s”.") % {"target": label})
     return moves[to](case=case, by=by, reason=reason)
+
+
+def _check_reason_and_outcome(to: str, reason: str, outcome: str) -> None:
+    errors = {}
+    if to in REASON_REQUIRED and not reason:
+        if to == CaseState.CLOSED:
+            errors["reason"] = _("Summarise the work with the case and why it closes.")
+        else:
+            errors["reason"] = _("Say why the case moves to “%(target)s”.") % {"target": _state_label(to)}
+    if to == CaseState.CLOSED and outcome not in CaseOutcome.values:
+        errors["outcome"] = _("Choose the outcome of the case.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_documents(case: Case, to: str) -> None:
+    """The plan is drawn up on an approved assessment, and support starts on an approved plan (ЗСУ чл. 80).
+    After a reopening, the documents approved before it do not count: the case starts again."""
+    if to == CaseState.PLAN and current_approved(case, Assessment) is None:
+        raise ValidationError(
+            _(
+                "The case cannot move to “%(target)s” before the needs assessment is approved: complete the "
+                "assessment, submit it, and ask the head of service to approve it."
+            )
+            % {"target": _state_label(to)}
+        )
+    if to == CaseState.SUPPORT and current_approved(case, SupportPlan) is None:
+        raise ValidationError(
+            _(
+                "The case cannot move to “%(target)s” before the individual support plan is approved: draw up "
+                "the plan, submit it, and approve it."
+            )
+            % {"target": _state_label(to)}
+        )
 
 
 # --- Tasks --------------------------------------------------------------------------------------------
@@ -439,3 +498,468 @@ def task_complete(*, task: CaseTask, by: User, note: str) -> CaseTask:
         locked.save()
     task.refresh_from_db()
     return locked
+
+
+# --- Needs assessment, support plan and reviews ---------------------------------------------------------
+
+# How often the plan in force is reviewed. The deadline rules (opora.deadlines) will own this setting; until
+# then the default of DOMAIN.md: every 6 months. ``next_review_due`` is what they call.
+REVIEW_INTERVAL_MONTHS = 6
+# A child of this age or older is heard in every procedure that concerns them (Child Protection Act, art. 15).
+CHILD_HEARD_FROM_AGE = 10
+
+
+class StaleEdit(ValidationError):
+    """A save or a decision based on a version of the document that someone has changed since the form was
+    read. ``current`` is the version as it is now (None if there is none)."""
+
+    def __init__(self, message: str, current: CaseDocument | None) -> None:
+        super().__init__(message, code="stale")
+        self.current = current
+
+
+@dataclass
+class ActivityData:
+    what: str
+    frequency: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None = None
+    staff: User | None = None
+    partner: str = ""
+
+
+@dataclass
+class GoalData:
+    text: str
+    needs: list[str]
+    expected_results: str
+    status: str = GoalStatus.NOT_STARTED
+    activities: list[ActivityData] = field(default_factory=list)
+
+
+def latest_version[D: CaseDocument](case: Case, model: type[D]) -> D | None:
+    """The newest version of the case's assessment or plan, approved or not."""
+    return model._default_manager.filter(case=case).order_by("-number").first()
+
+
+def reopened_at(case: Case) -> datetime.datetime | None:
+    """When the case was last reopened: what was approved before that does not count any more."""
+    return (
+        CaseTransition.objects.filter(case=case, to_state=CaseState.REOPENED)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def current_approved[D: CaseDocument](case: Case, model: type[D]) -> D | None:
+    """The newest approved version of the assessment or plan that counts now (approved since the last
+    reopening of the case)."""
+    approved = model._default_manager.filter(case=case, status=DocumentStatus.APPROVED)
+    since = reopened_at(case)
+    if since is not None:
+        approved = approved.filter(approved_at__gte=since)
+    return approved.order_by("-number").first()
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last_day = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+def next_review_due(case: Case) -> datetime.date | None:
+    """When the plan of an open case is next reviewed: ``REVIEW_INTERVAL_MONTHS`` after the last review, or
+    after the first approval of a plan since the case was (re)opened; None while no plan is in force."""
+    if not case.is_open:
+        return None
+    since = reopened_at(case)
+    plans = SupportPlan.objects.filter(case=case, status=DocumentStatus.APPROVED)
+    reviews = PlanReview.objects.filter(case=case)
+    if since is not None:
+        plans, reviews = plans.filter(approved_at__gte=since), reviews.filter(recorded_at__gte=since)
+    first = plans.order_by("approved_at").first()
+    if first is None or first.approved_at is None:
+        return None
+    last_review = reviews.order_by("-reviewed_on").values_list("reviewed_on", flat=True).first()
+    base = last_review or timezone.localdate(first.approved_at)
+    return _add_months(base, REVIEW_INTERVAL_MONTHS)
+
+
+def _lock_open_case(case: Case, by: User, permission: str = Perm.CASE_WORK) -> Case:
+    """The case, locked: every change to its documents waits for the one before it to commit, so that the
+    version check below sees the other person's save."""
+    _allow(has_permission_on(by, permission, case))
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not locked.is_open:
+        raise ValidationError(_("The case is closed: reopen it before changing its documents."))
+    return locked
+
+
+def _check_fresh(latest: CaseDocument | None, based_on: int | None, edit_version: int | None) -> None:
+    """Refuse a save whose form was read from a version that is not the newest one as it is now."""
+    if latest is None and based_on is None:
+        return
+    if latest is not None and latest.pk == based_on and latest.edit_version == edit_version:
+        return
+    if latest is None:
+        raise StaleEdit(_("The document you edited no longer exists. Your text is kept below."), None)
+    raise StaleEdit(
+        _(
+            "%(who)s changed this document on %(when)s, after you opened it (it is now version %(number)s). "
+            "Nothing you typed was saved, and nothing of theirs was overwritten: your text is kept below. "
+            "Compare it with their version, then save again to replace it with yours."
+        )
+        % {
+            "who": latest.updated_by,
+            "when": timezone.localtime(latest.updated_at).strftime("%d.%m.%Y %H:%M"),
+            "number": latest.number,
+        },
+        latest,
+    )
+
+
+def _start_or_continue[D: CaseDocument](latest: D | None, new: D, by: User) -> D:
+    """An approved version is never changed: editing it starts the next version. A draft is edited in place,
+    its counter moved on."""
+    if latest is None or latest.is_approved:
+        new.number = latest.number + 1 if latest is not None else 1
+        new.created_by = new.updated_by = by
+        return new
+    latest.edit_version += 1
+    latest.updated_by = by
+    return latest
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    case: Case,
+    by: User,
+    values: dict[str, Any],
+    domains: dict[str, tuple[int | None, str]],
+    heard_children: Sequence[Person],
+    based_on: int | None,
+    edit_version: int | None,
+) -> Assessment:
+    """Save the needs assessment of ``case`` as edited from the version ``based_on`` read at
+    ``edit_version``: a draft is changed in place, an approved version gets a successor. ``values`` are the
+    assessment's own fields, ``domains`` each domain's score and description. Refused (``StaleEdit``) when
+    someone saved since the form was read."""
+    locked = _lock_open_case(case, by)
+    latest = latest_version(locked, Assessment)
+    _check_fresh(latest, based_on, edit_version)
+    strangers = {person.pk for person in heard_children} - set(locked.people.values_list("pk", flat=True))
+    if strangers:
+        raise ValidationError({"heard_children": _("Choose children of this case.")})
+    with acting_as(by):
+        assessment = _start_or_continue(latest, Assessment(case=locked), by)
+        for name, value in values.items():
+            setattr(assessment, name, value)
+        assessment.full_clean()
+        assessment.save()
+        assessment.heard_children.set(heard_children)
+        _save_domains(assessment, domains)
+    return assessment
+
+
+def _save_domains(assessment: Assessment, domains: dict[str, tuple[int | None, str]]) -> None:
+    existing = {row.domain: row for row in assessment.domains.all()}
+    for domain, (score, description) in domains.items():
+        row = existing.get(domain) or AssessmentDomain(case=assessment.case, assessment=assessment, domain=domain)
+        if row.pk is not None and (row.score, row.description) == (score, description):
+            continue  # unchanged: no save, no empty entry in the audit trail
+        row.score, row.description = score, description
+        row.full_clean()
+        row.save()
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def children_to_hear(assessment: Assessment) -> list[Person]:
+    """The case's children who were ``CHILD_HEARD_FROM_AGE`` or older on the date of the assessment."""
+    children = assessment.case.people.filter(kind=PersonKind.CHILD, birth_date__isnull=False)
+    return [
+        child
+        for child in children.order_by("last_name", "first_name")
+        if child.birth_date and age_on(child.birth_date, assessment.assessed_on) >= CHILD_HEARD_FROM_AGE
+    ]
+
+
+def _check_assessment_complete(assessment: Assessment) -> None:
+    heard = set(assessment.heard_children.values_list("pk", flat=True))
+    not_heard = [child for child in children_to_hear(assessment) if child.pk not in heard]
+    if not_heard:
+        raise ValidationError(
+            _(
+                "%(names)s was %(age)s or older on %(date)s: a child of that age must be heard before the "
+                "assessment is approved. Edit the assessment, record the child as heard and what they said."
+            )
+            % {
+                "names": ", ".join(str(child) for child in not_heard),
+                "age": CHILD_HEARD_FROM_AGE,
+                "date": assessment.assessed_on.strftime("%d.%m.%Y"),
+            }
+        )
+    scored_sides = {DOMAIN_SIDE[row.domain] for row in assessment.domains.all() if row.score is not None}
+    if len(scored_sides) < len(set(DOMAIN_SIDE.values())):
+        raise ValidationError(
+            _(
+                "Score at least one domain on each of the three sides of the framework (the child's needs, "
+                "parenting capacity, family and environment) before the assessment is approved."
+            )
+        )
+
+
+def _check_plan_complete(plan: SupportPlan) -> None:
+    errors = []
+    if plan.assessment_id != getattr(current_approved(plan.case, Assessment), "pk", None):
+        errors.append(_("The assessment has a newer approved version: open the plan and save it again."))
+    if plan.person_agreed is None:
+        errors.append(_("Record whether the person agreed to the plan: they take part at every stage."))
+    specialised = plan.case.services.filter(kind=ServiceKind.SPECIALISED)
+    if specialised.exists() and not (plan.contract_number and plan.contract_date and plan.contract_signed_by):
+        errors.append(
+            _(
+                "%(services)s is a specialised service: record the contract (number, date, who signed it) "
+                "before the plan is approved (Social Services Act, art. 85)."
+            )
+            % {"services": ", ".join(str(service) for service in specialised)}
+        )
+    if not plan.goals.exists():
+        errors.append(_("The plan has no goals."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock_document[D: CaseDocument](document: D, by: User, edit_version: int | None, permission: str) -> D:
+    """The document, as it is now, if it is the newest version and unchanged since ``edit_version``."""
+    locked_case = _lock_open_case(document.case, by, permission)
+    latest = latest_version(locked_case, type(document))
+    _check_fresh(latest, document.pk, edit_version)
+    assert latest is not None
+    return latest
+
+
+@transaction.atomic
+def document_submit[D: CaseDocument](*, document: D, by: User, edit_version: int | None) -> D:
+    """The worker hands a draft assessment or plan to the head of service for approval."""
+    current = _lock_document(document, by, edit_version, Perm.CASE_WORK)
+    if current.status != DocumentStatus.DRAFT:
+        raise ValidationError(
+            _("Only a draft is submitted; this version is: %(status)s.") % {"status": current.get_status_display()}
+        )
+    with acting_as(by):
+        current.status = DocumentStatus.SUBMITTED
+        current.submitted_by, current.submitted_at = by, timezone.now()
+        current.edit_version += 1
+        current.updated_by = by
+        current.save()
+    document.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def document_approve[D: CaseDocument](*, document: D, by: User, edit_version: int | None) -> D:
+    """The head of service approves a submitted assessment or plan, as it was when the page was read."""
+    current = _lock_document(document, by, edit_version, Perm.CASE_APPROVE)
+    if current.status != DocumentStatus.SUBMITTED:
+        raise ValidationError(
+            _("Only a submitted version is approved; this one is: %(status)s.")
+            % {"status": current.get_status_display()}
+        )
+    if isinstance(current, Assessment):
+        _check_assessment_complete(current)
+    elif isinstance(current, SupportPlan):
+        _check_plan_complete(current)
+    with acting_as(by):
+        current.status = DocumentStatus.APPROVED
+        current.approved_by, current.approved_at = by, timezone.now()
+        current.edit_version += 1
+        current.updated_by = by
+        current.save()
+    document.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    case: Case,
+    by: User,
+    values: dict[str, Any],
+    goals: Sequence[GoalData],
+    based_on: int | None,
+    edit_version: int | None,
+) -> SupportPlan:
+    """Save the individual support plan of ``case`` as edited from the version ``based_on`` read at
+    ``edit_version`` (a draft in place, an approved version by a successor), on the approved assessment.
+    Refused (``StaleEdit``) when someone saved since the form was read."""
+    locked = _lock_open_case(case, by)
+    assessment = current_approved(locked, Assessment)
+    if assessment is None:
+        raise ValidationError(_("Approve the needs assessment first: the plan's goals answer the needs it found."))
+    latest = latest_version(locked, SupportPlan)
+    _check_fresh(latest, based_on, edit_version)
+    _check_goals(locked, assessment, goals)
+    with acting_as(by):
+        plan = _start_or_continue(latest, SupportPlan(case=locked), by)
+        plan.assessment = assessment
+        for name, value in values.items():
+            setattr(plan, name, value)
+        plan.full_clean()
+        plan.save()
+        _replace_goals(plan, goals)
+    return plan
+
+
+def assessed_domains(assessment: Assessment) -> list[str]:
+    """The domains the assessment scored: the needs a goal can answer."""
+    return [row.domain for row in assessment.domains.all() if row.score is not None]
+
+
+def _check_goals(case: Case, assessment: Assessment, goals: Sequence[GoalData]) -> None:
+    if not goals:
+        raise ValidationError(_("Give the plan at least one goal."))
+    assessed = set(assessed_domains(assessment))
+    staff = set(
+        User.objects.filter(memberships__service__in=case.services.all()).values_list("pk", flat=True).distinct()
+    )
+    for number, goal in enumerate(goals, start=1):
+        if not goal.needs or not set(goal.needs) <= assessed:
+            raise ValidationError(
+                _("Goal %(number)s: link it to needs the approved assessment scored.") % {"number": number}
+            )
+        for activity in goal.activities:
+            if activity.staff is not None and activity.staff.pk not in staff:
+                raise ValidationError(
+                    _("Goal %(number)s: %(who)s does not work in the case's services; name a partner instead.")
+                    % {"number": number, "who": activity.staff}
+                )
+
+
+def _replace_goals(plan: SupportPlan, goals: Sequence[GoalData]) -> None:
+    """A draft's goals are written again as typed (a draft has no reviews that could point at them)."""
+    for old in plan.goals.all():
+        old.activities.all().delete()
+        old.delete()
+    for position, data in enumerate(goals, start=1):
+        goal = PlanGoal(
+            case=plan.case,
+            plan=plan,
+            position=position,
+            text=data.text,
+            needs=list(data.needs),
+            expected_results=data.expected_results,
+            status=data.status,
+        )
+        goal.full_clean()
+        goal.save()
+        for activity_data in data.activities:
+            activity = PlanActivity(case=plan.case, goal=goal, **vars(activity_data))
+            activity.full_clean()
+            activity.save()
+
+
+def goal_data(goal: PlanGoal) -> GoalData:
+    """A saved goal as data, to copy it into a new version."""
+    return GoalData(
+        text=goal.text,
+        needs=list(goal.needs),
+        expected_results=goal.expected_results,
+        status=goal.status,
+        activities=[
+            ActivityData(
+                what=activity.what,
+                frequency=activity.frequency,
+                starts_on=activity.starts_on,
+                ends_on=activity.ends_on,
+                staff=activity.staff,
+                partner=activity.partner,
+            )
+            for activity in goal.activities.all()
+        ],
+    )
+
+
+@transaction.atomic
+def plan_review_record(
+    *,
+    case: Case,
+    by: User,
+    reviewed_on: datetime.date,
+    summary: str,
+    progress: dict[int, tuple[str, str]],
+    revise: bool = False,
+) -> PlanReview:
+    """Record a review of the plan in force: ``progress`` maps each goal's id to its status and a note.
+    With ``revise``, the review starts the plan's next version (a draft, for the head to approve), its goals
+    carrying the progress found."""
+    locked = _lock_open_case(case, by)
+    plan = current_approved(locked, SupportPlan)
+    if plan is None:
+        raise ValidationError(_("There is no approved plan to review."))
+    goals = list(plan.goals.order_by("position"))
+    errors: dict[str, str] = {}
+    if not summary.strip():
+        errors["summary"] = _("Summarise what the review found.")
+    if reviewed_on > timezone.localdate():
+        errors["reviewed_on"] = _("This is in the future: type the day of the review.")
+    if any(goal.pk not in progress or progress[goal.pk][0] not in GoalStatus.values for goal in goals):
+        errors[NON_FIELD_ERRORS] = _("Give the progress on every goal of the plan.")
+    latest = latest_version(locked, SupportPlan)
+    if revise and latest is not None and latest.pk != plan.pk:
+        errors["revise"] = _("Version %(number)s of the plan is already being drawn up: change that one instead.") % {
+            "number": latest.number
+        }
+    if errors:
+        raise ValidationError(errors)
+    with acting_as(by):
+        review = PlanReview(case=locked, plan=plan, reviewed_on=reviewed_on, summary=summary.strip(), by=by)
+        review.full_clean()
+        review.save()
+        for goal in goals:
+            status, note = progress[goal.pk]
+            GoalProgress(case=locked, review=review, goal=goal, status=status, note=note.strip()).save()
+        if revise:
+            review.revised_plan = _next_plan_version(plan, goals, progress, by)
+            review.save()
+    return review
+
+
+def _next_plan_version(
+    plan: SupportPlan, goals: list[PlanGoal], progress: dict[int, tuple[str, str]], by: User
+) -> SupportPlan:
+    new = SupportPlan(
+        case=plan.case,
+        assessment=plan.assessment,
+        number=plan.number + 1,
+        created_by=by,
+        updated_by=by,
+        **{name: getattr(plan, name) for name in PLAN_FIELDS},
+    )
+    new.full_clean()
+    new.save()
+    carried = []
+    for goal in goals:
+        data = goal_data(goal)
+        data.status = progress[goal.pk][0]
+        carried.append(data)
+    _replace_goals(new, carried)
+    return new
+
+
+# The plan's own fields a new version carries over and the form edits.
+PLAN_FIELDS = (
+    "person_agreed",
+    "person_note",
+    "parents_agreed",
+    "parents_note",
+    "contract_number",
+    "contract_date",
+    "contract_signed_by",
+)
+ASSESSMENT_FIELDS = ("assessed_on", "risk_level", "summary", "children_views", "parents_participation", "professionals")

@@ -6,8 +6,11 @@ Every record is reached through ``scope()`` or ``get_for_user_or_404()``; every 
 case or a task is written to the view log.
 """
 
+import datetime
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,25 +23,58 @@ from django.views.decorators.http import require_http_methods
 
 from opora.accounts.models import User
 from opora.audit.log import log_view
-from opora.cases.forms import CaseMoveForm, ReferralForm, TaskCompleteForm, TriageForm
+from opora.cases.forms import (
+    ActivityFormSet,
+    AssessmentForm,
+    CaseMoveForm,
+    GoalFormSet,
+    PlanForm,
+    ReferralForm,
+    ReviewForm,
+    TaskCompleteForm,
+    TriageForm,
+    VersionedForm,
+    goals_from,
+    plan_initial,
+)
 from opora.cases.models import (
     CASE_MOVES,
+    DOMAIN_SIDE,
     OPEN_STATES,
     UNDECIDED,
+    Assessment,
     Case,
+    CaseDocument,
     CaseState,
     CaseTask,
     CaseTransition,
     Decision,
+    DocumentStatus,
+    Domain,
+    PlanActivity,
+    PlanReview,
     Referral,
     ReferralStatus,
+    Side,
+    SupportPlan,
     TriageDecision,
 )
 from opora.cases.selectors import open_case_count, waiting_position, waiting_positions, with_open_cases
 from opora.cases.services import (
     CASE_STAFF_ROLES,
+    StaleEdit,
+    assessed_domains,
+    assessment_save,
     case_move,
+    children_to_hear,
+    current_approved,
+    document_approve,
+    document_submit,
+    latest_version,
     may_move,
+    next_review_due,
+    plan_review_record,
+    plan_save,
     referral_accept,
     referral_decline,
     referral_record,
@@ -56,7 +92,7 @@ from opora.core.access import (
     scope,
 )
 from opora.organisation.models import Service
-from opora.people.models import Person
+from opora.people.models import Person, PersonKind
 
 PAGE_SIZE = 50
 
@@ -337,8 +373,24 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             "referral": scope(user, Referral.objects.filter(case=case), Perm.REFERRAL_VIEW).first(),
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
             "form": form,
+            **_documents_of(user, case),
         },
     )
+
+
+def _documents_of(user: User, case: Case) -> dict[str, Any]:
+    """The case's assessment and plan (the newest version and the one in force), its reviews and the next
+    review's date, for the case's page."""
+    return {
+        "assessment": latest_version(case, Assessment),
+        "approved_assessment": current_approved(case, Assessment),
+        "plan": latest_version(case, SupportPlan),
+        "approved_plan": current_approved(case, SupportPlan),
+        "reviews": scope(user, PlanReview.objects.filter(case=case), Perm.CASE_VIEW)
+        .select_related("by", "plan", "revised_plan")
+        .order_by("-reviewed_on", "-pk"),
+        "review_due": next_review_due(case),
+    }
 
 
 @require(Perm.CASE_VIEW)
@@ -365,6 +417,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 by=acting_user(request),
                 reason=form.cleaned_data["reason"],
                 override_reason=form.cleaned_data.get("override_reason", ""),
+                outcome=form.cleaned_data.get("outcome", ""),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -407,3 +460,372 @@ def _after_task(task: CaseTask) -> str:
     if task.referral_id is not None:
         return reverse("referral_detail", args=[task.referral_id])
     return reverse("home")
+
+
+# --- Needs assessment, support plan, reviews ---------------------------------------------------------------
+
+
+def _case_for(request: HttpRequest, pk: int, permission: str) -> Case:
+    case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), permission, pk=pk)
+    if request.method == "GET":
+        log_view(request, case)
+    return case
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    """A value as a person reads it, to compare what was saved with what was typed."""
+    if value in (None, "", [], ()):
+        return "—"
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        pks = {str(getattr(item, "pk", item)) for item in value}
+        return ", ".join(sorted(str(item) for item in field.queryset.filter(pk__in=pks))) or "—"  # type: ignore[union-attr]
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(field, item) for item in value)
+    choices = {str(key): label for key, label in getattr(field, "choices", [])}
+    if choices:
+        return str(choices.get(str(value), value))
+    return value.strftime("%d.%m.%Y") if isinstance(value, datetime.date) else str(value).strip()
+
+
+def differences(form: forms.Form, saved: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(field, as saved now, as typed) for every field where the two differ."""
+    rows = []
+    for name, field in form.fields.items():
+        if isinstance(field.widget, forms.HiddenInput):
+            continue
+        theirs, yours = _shown(field, saved.get(name)), _shown(field, form.cleaned_data.get(name))
+        if theirs != yours:
+            rows.append((str(field.label), theirs, yours))
+    return rows
+
+
+def _rebased[F: VersionedForm](request: HttpRequest, form_class: type[F], stale: StaleEdit, **kwargs: Any) -> F:
+    """The form as the user typed it, now carrying the version saved meanwhile: the refusal is shown next to
+    it, and saving again (having seen the other change) replaces that version knowingly."""
+    data = request.POST.copy()
+    for name, value in VersionedForm.version_of(stale.current).items():
+        data[name] = "" if value is None else str(value)
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    form.add_error(None, stale.messages)
+    return form
+
+
+def _versions[D: CaseDocument](request: HttpRequest, case: Case, model: type[D]) -> QuerySet[D]:
+    return scope(request.user, model._default_manager.filter(case=case), Perm.CASE_VIEW).order_by("-number")
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write or change the case's needs assessment (an approved version is kept: this makes the next)."""
+    case = _case_for(request, pk, Perm.CASE_WORK)
+    latest = latest_version(case, Assessment)
+    children = case.people.filter(kind=PersonKind.CHILD).order_by("last_name", "first_name")
+    form = AssessmentForm(request.POST or None, children=children, initial=AssessmentForm.initial_from(latest))
+    conflict: dict[str, Any] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = assessment_save(
+                case=case,
+                by=acting_user(request),
+                values=form.values(),
+                domains=form.domains(),
+                heard_children=list(form.cleaned_data["heard_children"]),
+                based_on=form.cleaned_data["based_on"],
+                edit_version=form.cleaned_data["edit_version"],
+            )
+        except StaleEdit as stale:
+            form = _rebased(request, AssessmentForm, stale, children=children)
+            conflict = _conflict(stale, differences(form, AssessmentForm.initial_from(_as_assessment(stale))))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The needs assessment has been saved."))
+            return redirect("assessment_detail", pk=assessment.pk)
+    return render(
+        request,
+        "cases/assessment_form.html",
+        {"case": case, "form": form, "latest": latest, "conflict": conflict},
+    )
+
+
+def _as_assessment(stale: StaleEdit) -> Assessment | None:
+    return stale.current if isinstance(stale.current, Assessment) else None
+
+
+def _conflict(stale: StaleEdit, rows: list[tuple[str, str, str]]) -> dict[str, Any]:
+    return {"current": stale.current, "rows": rows}
+
+
+def _document_page(
+    request: HttpRequest, document: CaseDocument, template: str, error: ValidationError | None = None
+) -> HttpResponse:
+    """The page of one version of an assessment or a plan, with the versions, and the buttons to submit and
+    approve while it is the newest version."""
+    user = acting_user(request)
+    case = document.case
+    newest = latest_version(case, type(document))
+    is_newest = newest is not None and newest.pk == document.pk
+    context: dict[str, Any] = {
+        "case": case,
+        "document": document,
+        "versions": _versions(request, case, type(document)).select_related("approved_by"),
+        "is_newest": is_newest,
+        "newest": newest,
+        "can_edit": is_newest and case.is_open and has_permission_on(user, Perm.CASE_WORK, case),
+        "can_submit": is_newest
+        and document.status == DocumentStatus.DRAFT
+        and has_permission_on(user, Perm.CASE_WORK, case),
+        "can_approve": is_newest
+        and document.status == DocumentStatus.SUBMITTED
+        and has_permission_on(user, Perm.CASE_APPROVE, case),
+        "errors": error.messages if error is not None else [],
+        "stale": isinstance(error, StaleEdit),
+    }
+    if isinstance(document, Assessment):
+        context |= _assessment_context(document)
+    elif isinstance(document, SupportPlan):
+        context |= _plan_context(document)
+    return render(request, template, context)
+
+
+def _assessment_context(assessment: Assessment) -> dict[str, Any]:
+    rows = {row.domain: row for row in assessment.domains.all()}
+    sides = [
+        (side.label, [(Domain(domain).label, rows.get(domain)) for domain in Domain if DOMAIN_SIDE[domain] == side])
+        for side in Side
+    ]
+    heard = list(assessment.heard_children.order_by("last_name", "first_name"))
+    return {
+        "assessment": assessment,
+        "sides": sides,
+        "heard": heard,
+        "not_heard": [child for child in children_to_hear(assessment) if child not in heard],
+    }
+
+
+def _plan_context(plan: SupportPlan) -> dict[str, Any]:
+    goals = plan.goals.order_by("position").prefetch_related(
+        Prefetch("activities", queryset=PlanActivity.objects.select_related("staff"))
+    )
+    return {"plan": plan, "goals": goals, "reviews": plan.reviews.select_related("by", "revised_plan")}
+
+
+def _document_for[D: CaseDocument](request: HttpRequest, model: type[D], pk: int, permission: str) -> D:
+    return get_for_user_or_404(
+        request, model._default_manager.select_related("case", "approved_by", "updated_by"), permission, pk=pk
+    )
+
+
+DOCUMENT_TEMPLATES = {Assessment: "cases/assessment_detail.html", SupportPlan: "cases/plan_detail.html"}
+DETAIL_PAGES = {Assessment: "assessment_detail", SupportPlan: "plan_detail"}
+PRINT_TEMPLATES = {Assessment: "cases/assessment_print.html", SupportPlan: "cases/plan_print.html"}
+
+
+def _show_document(request: HttpRequest, model: type[CaseDocument], pk: int) -> HttpResponse:
+    document = _document_for(request, model, pk, Perm.CASE_VIEW)
+    log_view(request, document)
+    return _document_page(request, document, DOCUMENT_TEMPLATES[model])
+
+
+def _decide_document(
+    request: HttpRequest, model: type[CaseDocument], pk: int, permission: str, decide: Callable[..., Any]
+) -> HttpResponse:
+    """Submit or approve a version: the page of the version on GET; the decision on POST, refused on the
+    same page with the reason (a stale page is refused too: the head approves what she has read)."""
+    document = _document_for(request, model, pk, permission)
+    if request.method == "GET":
+        log_view(request, document)
+        return _document_page(request, document, DOCUMENT_TEMPLATES[model])
+    version = request.POST.get("edit_version", "")
+    try:
+        decide(document=document, by=acting_user(request), edit_version=int(version) if version.isdigit() else None)
+    except ValidationError as error:
+        # The page comes back as the version is now, so that its buttons carry the current counter.
+        document.refresh_from_db()
+        return _document_page(request, document, DOCUMENT_TEMPLATES[model], error)
+    messages.success(
+        request, _("%(document)s: %(status)s.") % {"document": document, "status": document.get_status_display()}
+    )
+    return redirect(DETAIL_PAGES[model], pk=pk)
+
+
+def _print_document(request: HttpRequest, model: type[CaseDocument], pk: int) -> HttpResponse:
+    document = _document_for(request, model, pk, Perm.CASE_VIEW)
+    log_view(request, document)
+    case = document.case
+    context: dict[str, Any] = {
+        "case": case,
+        "document": document,
+        "people": case.people.order_by("last_name", "first_name"),
+        "services": case.services.order_by("name"),
+        "organisation": case.organisation,
+    }
+    if isinstance(document, Assessment):
+        context |= _assessment_context(document)
+    elif isinstance(document, SupportPlan):
+        context |= _plan_context(document)
+    return render(request, PRINT_TEMPLATES[model], context)
+
+
+@require(Perm.CASE_VIEW)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _show_document(request, Assessment, pk)
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_document(request, Assessment, pk, Perm.CASE_WORK, document_submit)
+
+
+@require(Perm.CASE_APPROVE)
+@require_http_methods(["GET", "POST"])
+def assessment_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_document(request, Assessment, pk, Perm.CASE_APPROVE, document_approve)
+
+
+@require(Perm.CASE_VIEW)
+def assessment_print(request: HttpRequest, pk: int) -> HttpResponse:
+    return _print_document(request, Assessment, pk)
+
+
+@require(Perm.CASE_VIEW)
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _show_document(request, SupportPlan, pk)
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_document(request, SupportPlan, pk, Perm.CASE_WORK, document_submit)
+
+
+@require(Perm.CASE_APPROVE)
+@require_http_methods(["GET", "POST"])
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_document(request, SupportPlan, pk, Perm.CASE_APPROVE, document_approve)
+
+
+@require(Perm.CASE_VIEW)
+def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
+    return _print_document(request, SupportPlan, pk)
+
+
+def _plan_staff(request: HttpRequest, case: Case) -> QuerySet[User]:
+    """Who may be named for an activity: the active staff of the case's services. The case was reached
+    through the scoping module; its own services bound the list (not ``staff.view``, which a social worker
+    does not hold, yet she names the psychologist of her own team)."""
+    return (
+        User.objects.filter(is_active=True, memberships__service__in=case.services.all())
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
+
+
+def _plan_forms(
+    request: HttpRequest, case: Case, latest: SupportPlan | None, assessment: Assessment, data: Any = None
+) -> tuple[PlanForm, Any, Any]:
+    goals, activities = plan_initial(latest)
+    needs = [(domain, str(Domain(domain).label)) for domain in assessed_domains(assessment)]
+    goal_forms = GoalFormSet(data, prefix="goals", initial=goals, form_kwargs={"needs": needs})
+    goal_count = int(data.get("goals-TOTAL_FORMS", 0)) if data is not None else len(goal_forms.forms)
+    activity_forms = ActivityFormSet(
+        data,
+        prefix="activities",
+        initial=activities,
+        form_kwargs={"goals": min(max(goal_count, 1), 50), "staff": _plan_staff(request, case)},
+    )
+    return PlanForm(data, initial=PlanForm.initial_from(latest)), goal_forms, activity_forms
+
+
+def _typed_goals_differ(goal_forms: Any, saved: SupportPlan | None) -> list[tuple[str, str, str]]:
+    saved_goals = [goal["text"] for goal in plan_initial(saved)[0]]
+    typed = [
+        form.cleaned_data.get("text", "")
+        for form in goal_forms.forms
+        if form.has_changed() and not form.cleaned_data.get("DELETE")
+    ]
+    if saved_goals == typed:
+        return []
+    return [(str(_("Goals")), " / ".join(saved_goals) or "—", " / ".join(typed) or "—")]
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draw up or change the individual support plan on the approved assessment (an approved version is kept:
+    this makes the next)."""
+    case = _case_for(request, pk, Perm.CASE_WORK)
+    assessment = current_approved(case, Assessment)
+    if assessment is None:
+        return render(request, "cases/plan_form.html", {"case": case, "form": None})
+    latest = latest_version(case, SupportPlan)
+    form, goal_forms, activity_forms = _plan_forms(request, case, latest, assessment, request.POST or None)
+    conflict: dict[str, Any] | None = None
+    if request.method == "POST" and all(part.is_valid() for part in (form, goal_forms, activity_forms)):
+        try:
+            plan = plan_save(
+                case=case,
+                by=acting_user(request),
+                values=form.values(),
+                goals=goals_from(goal_forms, activity_forms),
+                based_on=form.cleaned_data["based_on"],
+                edit_version=form.cleaned_data["edit_version"],
+            )
+        except StaleEdit as stale:
+            current = stale.current if isinstance(stale.current, SupportPlan) else None
+            form = _rebased(request, PlanForm, stale)
+            rows = differences(form, PlanForm.initial_from(current)) + _typed_goals_differ(goal_forms, current)
+            conflict = _conflict(stale, rows)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The support plan has been saved."))
+            return redirect("plan_detail", pk=plan.pk)
+    return render(
+        request,
+        "cases/plan_form.html",
+        {
+            "case": case,
+            "form": form,
+            "goal_forms": goal_forms,
+            "activity_forms": activity_forms,
+            "assessment": assessment,
+            "latest": latest,
+            "conflict": conflict,
+        },
+    )
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def review_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review the plan in force: progress on each goal, and if need be the plan's next version."""
+    case = _case_for(request, pk, Perm.CASE_WORK)
+    plan = current_approved(case, SupportPlan)
+    goals = list(plan.goals.order_by("position")) if plan is not None else []
+    form = ReviewForm(request.POST or None, goals=goals)
+    if request.method == "POST" and plan is not None and form.is_valid():
+        try:
+            review = plan_review_record(
+                case=case,
+                by=acting_user(request),
+                reviewed_on=form.cleaned_data["reviewed_on"],
+                summary=form.cleaned_data["summary"],
+                progress=form.progress(),
+                revise=form.cleaned_data["revise"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The review has been recorded."))
+            if review.revised_plan is not None:
+                return redirect("case_plan", pk=case.pk)
+            return redirect("case_detail", pk=case.pk)
+    return render(
+        request,
+        "cases/review_form.html",
+        {"case": case, "plan": plan, "form": form, "due": next_review_due(case)},
+    )

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "people": has_permission(user, Perm.PERSON_VIEW),
             "referrals": has_permission(user, Perm.REFERRAL_VIEW),
             "cases": has_permission(user, Perm.CASE_VIEW),
+            "case_work": has_permission(user, Perm.CASE_WORK),
             "services": has_permission(user, Perm.SERVICE_VIEW),
             "programmes": has_permission(user, Perm.PROGRAMME_VIEW),
             "staff": has_permission(user, Perm.STAFF_VIEW),

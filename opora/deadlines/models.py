@@ -1,0 +1,85 @@
+"""The organisation's values of the time limits it watches, and the notifications Opora sends about them.
+
+A ``DeadlineRule`` is a setting of the organisation (read and changed only by its administrator, like the
+security policy), so it has no ``scope_by``; a ``Notification`` belongs to the one person it was written for
+and is reached only as theirs.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opora.deadlines.rules import DEFINITIONS, SETTABLE, Anchor, RuleCode, RuleDefinition
+from opora.organisation.models import Organisation
+
+# A limit longer than this is a typing mistake (a thousand days is nearly three years).
+MAX_AMOUNT = 1000
+
+
+class DeadlineRule(models.Model):
+    """The organisation's value of one time limit (``opora.deadlines.rules``): the period, what it counts
+    from and whether it is watched. Without a row the default applies."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="deadline_rules", verbose_name=_("organisation")
+    )
+    code = models.CharField(_("time limit"), max_length=40, choices=RuleCode.choices)
+    amount = models.PositiveIntegerField(_("period"), validators=[MinValueValidator(1), MaxValueValidator(MAX_AMOUNT)])
+    counts_from = models.CharField(_("counts from"), max_length=40, choices=Anchor.choices)
+    is_active = models.BooleanField(_("watched"), default=True)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["organisation", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="deadline_rule_unique_in_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.definition.name)
+
+    @property
+    def definition(self) -> RuleDefinition:
+        return DEFINITIONS[self.code]
+
+    def clean(self) -> None:
+        if self.code not in SETTABLE:
+            raise ValidationError({"code": _("This time limit is set by law and cannot be changed.")})
+        if self.counts_from not in self.definition.anchors:
+            raise ValidationError({"counts_from": _("This time limit cannot count from that moment.")})
+
+
+class Notification(models.Model):
+    """A message to one member of staff about a time limit (due soon or passed), shown in Opora and sent by
+    e-mail. ``item_key`` and ``day`` make it once per item per day, however often the job runs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("for")
+    )
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    item_key = models.CharField(_("what it is about"), max_length=120, editable=False)
+    day = models.DateField(_("day"), editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_queued_at = models.DateTimeField(_("e-mail queued"), null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item_key", "day"], name="notification_once_per_item_per_day")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,163 @@
+"""The time limits Opora watches: what each one is, where it comes from in the law or in practice, what it
+counts from, and its default.
+
+Two kinds (``shared/DOMAIN.md``): a limit that is the text of an act (the immediate notification of a child
+who came alone, ЗСУ чл. 87; the 24 hours of a violence signal, ЗЗД чл. 36г–36д) is fixed here and shown to
+the administrator as such; every other limit is a default that the organisation's administrator may change
+(``DeadlineRule``), because DOMAIN.md gives it from agency sources or marks it unconfirmed.
+
+The definitions live in code rather than in the database because their names and sources are translated
+for each reader; only the organisation's values (the period, what it counts from, whether it is watched) are
+stored.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from opora.cases.models import CaseState
+
+
+class RuleCode(models.TextChoices):
+    """The time limits Opora knows."""
+
+    NEEDS_ASSESSMENT = "needs_assessment", _("Needs assessment")
+    SUPPORT_PLAN = "support_plan", _("Individual support plan")
+    PLAN_REVIEW = "plan_review", _("Review of the support plan")
+    REASSESSMENT = "reassessment", _("Reassessment of needs")
+    FOSTER_FAMILY_ASSESSMENT = "foster_family_assessment", _("Assessment of a foster-family candidate")
+    NOTIFY_CHILD_ALONE = "notify_child_alone", _("Notification of a child who asked for support alone")
+    VIOLENCE_COORDINATION = "violence_coordination", _("Coordination on a violence signal")
+
+
+class PeriodUnit(models.TextChoices):
+    """The unit of a period. Days and months are counted on the calendar of Europe/Sofia and end with the
+    last day; hours are counted from the minute."""
+
+    HOURS = "hours", _("hours")
+    DAYS = "days", _("days")
+    MONTHS = "months", _("months")
+
+
+class Anchor(models.TextChoices):
+    """What a period counts from."""
+
+    IMMEDIATELY = "immediately", _("at once, when the referral is recorded")
+    REFERRAL_RECEIVED = "referral_received", _("the referral or the signal was received")
+    CASE_ACCEPTED = "case_accepted", _("the case was accepted (or reopened)")
+    ASSESSMENT_STARTED = "assessment_started", _("the needs assessment started")
+    ASSESSMENT_COMPLETED = "assessment_completed", _("the needs assessment was completed (the plan started)")
+    SUPPORT_STARTED = "support_started", _("support started under the approved plan, or the last review")
+    FOSTER_ASSESSMENT_STARTED = "foster_assessment_started", _("the assessment of the candidate family started")
+
+
+@dataclass(frozen=True)
+class RuleDefinition:
+    """One time limit: its default value and where it comes from. ``pending_in`` are the states of a case
+    in which the limit still runs (a needs assessment is no longer due once the case has moved to the plan);
+    empty for a limit that is not about a case's state (an intake task, a foster family). ``recurring``: it
+    comes back after each time it is met (a review every six months)."""
+
+    code: RuleCode
+    unit: PeriodUnit
+    default_amount: int
+    default_anchor: Anchor
+    anchors: tuple[Anchor, ...]
+    legal_source: Promise
+    by_law: bool = False
+    pending_in: tuple[str, ...] = ()
+    recurring: bool = False
+
+    @property
+    def name(self) -> str:
+        return str(self.code.label)
+
+
+BEFORE_ASSESSMENT_DONE = (CaseState.ACCEPTED, CaseState.REOPENED, CaseState.ASSESSMENT)
+BEFORE_PLAN_DONE = (*BEFORE_ASSESSMENT_DONE, CaseState.PLAN)
+
+DEFINITIONS: dict[str, RuleDefinition] = {
+    definition.code: definition
+    for definition in (
+        RuleDefinition(
+            code=RuleCode.NEEDS_ASSESSMENT,
+            unit=PeriodUnit.DAYS,
+            default_amount=20,
+            default_anchor=Anchor.CASE_ACCEPTED,
+            anchors=(Anchor.CASE_ACCEPTED, Anchor.REFERRAL_RECEIVED),
+            legal_source=_(
+                "Social Services Act, art. 80 (a needs assessment by a multidisciplinary team); the term: needs "
+                "assessment and plan within 20 days of the request (agency sources, not the text of the act)"
+            ),
+            pending_in=BEFORE_ASSESSMENT_DONE,
+        ),
+        RuleDefinition(
+            code=RuleCode.SUPPORT_PLAN,
+            unit=PeriodUnit.DAYS,
+            default_amount=20,
+            default_anchor=Anchor.CASE_ACCEPTED,
+            anchors=(Anchor.CASE_ACCEPTED, Anchor.REFERRAL_RECEIVED, Anchor.ASSESSMENT_COMPLETED),
+            legal_source=_(
+                "Social Services Act, art. 80 (an individual support plan); the term: needs assessment and plan "
+                "within 20 days of the request (agency sources, not the text of the act)"
+            ),
+            pending_in=BEFORE_PLAN_DONE,
+        ),
+        RuleDefinition(
+            code=RuleCode.PLAN_REVIEW,
+            unit=PeriodUnit.MONTHS,
+            default_amount=6,
+            default_anchor=Anchor.SUPPORT_STARTED,
+            anchors=(Anchor.SUPPORT_STARTED,),
+            legal_source=_("Plan review every 6 months: a default not confirmed in the acts"),
+            pending_in=(CaseState.SUPPORT,),
+            recurring=True,
+        ),
+        RuleDefinition(
+            code=RuleCode.REASSESSMENT,
+            unit=PeriodUnit.MONTHS,
+            default_amount=12,
+            default_anchor=Anchor.ASSESSMENT_COMPLETED,
+            anchors=(Anchor.ASSESSMENT_COMPLETED,),
+            legal_source=_("Reassessment every 12 months: a default not confirmed in the acts"),
+            pending_in=(CaseState.SUPPORT,),
+            recurring=True,
+        ),
+        RuleDefinition(
+            code=RuleCode.FOSTER_FAMILY_ASSESSMENT,
+            unit=PeriodUnit.MONTHS,
+            default_amount=4,
+            default_anchor=Anchor.FOSTER_ASSESSMENT_STARTED,
+            anchors=(Anchor.FOSTER_ASSESSMENT_STARTED,),
+            legal_source=_(
+                "Assessment of a foster-family candidate: 4 months, extendable by 2 (agency sources; Child "
+                "Protection Act, art. 34а, names the service)"
+            ),
+        ),
+        RuleDefinition(
+            code=RuleCode.NOTIFY_CHILD_ALONE,
+            unit=PeriodUnit.HOURS,
+            default_amount=0,
+            default_anchor=Anchor.IMMEDIATELY,
+            anchors=(Anchor.IMMEDIATELY,),
+            legal_source=_("Social Services Act, art. 87"),
+            by_law=True,
+        ),
+        RuleDefinition(
+            code=RuleCode.VIOLENCE_COORDINATION,
+            unit=PeriodUnit.HOURS,
+            default_amount=24,
+            default_anchor=Anchor.REFERRAL_RECEIVED,
+            anchors=(Anchor.REFERRAL_RECEIVED,),
+            legal_source=_("Child Protection Act, art. 36г–36д"),
+            by_law=True,
+        ),
+    )
+}
+
+# The limits an administrator may change, in the order the settings page shows them.
+SETTABLE = tuple(code for code, definition in DEFINITIONS.items() if not definition.by_law)
+# The limits fixed by law: shown beside the settings, applied by the intake tasks of ``opora.cases``.
+BY_LAW = tuple(code for code, definition in DEFINITIONS.items() if definition.by_law)

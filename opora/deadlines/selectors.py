@@ -1,0 +1,271 @@
+"""Reads for the deadline pages and the notification job: the organisation's values of the time limits, the
+facts of cases and tasks the engine needs, and the items due for a user.
+
+Every case and task shown to a user is reached through ``opora.core.access.scope``; the facts are then read
+for those rows only, in a constant number of queries however many there are. The notification job, which
+acts for nobody, reads every open case (``all_open_items``).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from opora.accounts.models import User
+from opora.cases.models import OPEN_STATES, Case, CaseTask, CaseTransition, PlanReview, Referral
+from opora.core.access import Perm, scope
+from opora.deadlines.engine import (
+    CaseFacts,
+    DueItem,
+    RuleValue,
+    TaskFacts,
+    by_due_date,
+    case_items,
+    default_values,
+    task_item,
+)
+from opora.deadlines.models import DeadlineRule, Notification
+from opora.organisation.models import Membership, Role, Service
+from opora.people.models import Person
+
+# How many open cases the notification job reads at a time.
+CHUNK = 500
+
+
+# --- The organisation's values ---------------------------------------------------------------------------
+
+
+def rule_values(organisation_id: int) -> dict[str, RuleValue]:
+    """The time limits as the organisation has set them; a limit it has not set keeps its default."""
+    return rule_values_of([organisation_id])[organisation_id]
+
+
+def rule_values_of(organisation_ids: Iterable[int]) -> dict[int, dict[str, RuleValue]]:
+    values = {organisation_id: default_values() for organisation_id in organisation_ids}
+    for rule in DeadlineRule.objects.filter(organisation_id__in=list(values)):
+        values[rule.organisation_id][rule.code] = RuleValue(
+            code=rule.code, amount=rule.amount, counts_from=rule.counts_from, is_active=rule.is_active
+        )
+    return values
+
+
+# --- Facts ------------------------------------------------------------------------------------------------
+
+
+def last_reviews(case_ids: list[int]) -> dict[int, datetime.datetime]:
+    """Case id → when its plan was last reviewed (the start of that day in Sofia), in one query. The engine
+    counts the next review from it when it falls after the start of support in the case's current episode,
+    so a review from before a reopening does not count."""
+    latest = (
+        PlanReview.objects.filter(case_id__in=case_ids)
+        .values("case_id")
+        .annotate(last=Max("reviewed_on"))
+        .values_list("case_id", "last")
+    )
+    zone = timezone.get_default_timezone()
+    return {
+        case_id: timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), zone) for case_id, day in latest
+    }
+
+
+def case_facts(cases: QuerySet[Case]) -> list[tuple[int, CaseFacts]]:
+    """(organisation id, facts) for each of ``cases``, in four queries."""
+    rows = list(
+        cases.order_by().values_list("pk", "organisation_id", "state", "case_manager_id", "referral__received_at")
+    )
+    ids = [row[0] for row in rows]
+    moves: dict[int, list[tuple[str, datetime.datetime]]] = defaultdict(list)
+    for case_id, state, at in (
+        CaseTransition.objects.filter(case_id__in=ids).order_by("at", "pk").values_list("case_id", "to_state", "at")
+    ):
+        moves[case_id].append((state, at))
+    services: dict[int, list[int]] = defaultdict(list)
+    for case_id, service_id in Case.services.through.objects.filter(case_id__in=ids).values_list(
+        "case_id", "service_id"
+    ):
+        services[case_id].append(service_id)
+    reviews = last_reviews(ids)
+    return [
+        (
+            organisation_id,
+            CaseFacts(
+                case_id=pk,
+                state=state,
+                manager_id=manager_id,
+                service_ids=tuple(sorted(services[pk])),
+                moves=tuple(moves[pk]),
+                referral_received_at=received_at,
+                last_review_at=reviews.get(pk),
+            ),
+        )
+        for pk, organisation_id, state, manager_id, received_at in rows
+    ]
+
+
+def task_facts(tasks: QuerySet[CaseTask]) -> list[TaskFacts]:
+    rows = tasks.order_by().values_list(
+        "pk",
+        "kind",
+        "title",
+        "legal_source",
+        "due_at",
+        "service_id",
+        "assigned_to_id",
+        "case_id",
+        "referral_id",
+        "case__case_manager_id",
+    )
+    return [
+        TaskFacts(
+            task_id=pk,
+            code=kind,
+            title=title,
+            legal_source=source,
+            due_at=due_at,
+            service_id=service_id,
+            assigned_to_id=assigned_to_id,
+            case_id=case_id,
+            referral_id=referral_id,
+            case_manager_id=manager_id,
+        )
+        for pk, kind, title, source, due_at, service_id, assigned_to_id, case_id, referral_id, manager_id in rows
+    ]
+
+
+def items_of(cases: QuerySet[Case], tasks: QuerySet[CaseTask], now: datetime.datetime) -> list[DueItem]:
+    """The items due in ``cases`` and the open ``tasks``, the earliest first."""
+    facts = case_facts(cases)
+    values = rule_values_of({organisation_id for organisation_id, _facts in facts})
+    items = [item for organisation_id, one in facts for item in case_items(one, values[organisation_id], now)]
+    items += [task_item(one, now) for one in task_facts(tasks.filter(done_at__isnull=True))]
+    return by_due_date(items)
+
+
+# --- For a user -------------------------------------------------------------------------------------------
+
+
+def _open_cases(user: Any, permission: str = Perm.CASE_VIEW) -> QuerySet[Case]:
+    return scope(user, Case.objects.filter(state__in=OPEN_STATES), permission)
+
+
+def _open_tasks(user: Any, permission: str = Perm.CASE_VIEW) -> QuerySet[CaseTask]:
+    return scope(user, CaseTask.objects.filter(done_at__isnull=True), permission)
+
+
+def _mine(user: Any) -> Q:
+    """The cases ``user`` manages or is on the team of (asked as a subquery: a join would repeat a case)."""
+    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
+    return Q(case_manager_id=user.pk) | Q(pk__in=on_team)
+
+
+def my_items(user: Any, now: datetime.datetime) -> list[DueItem]:
+    """The worker's own: the items of the open cases they manage or are on the team of, and the tasks assigned
+    to them or on those cases."""
+    cases = _open_cases(user).filter(_mine(user))
+    tasks = _open_tasks(user).filter(Q(assigned_to_id=user.pk) | Q(case__in=cases.values("pk")))
+    return items_of(cases, tasks, now)
+
+
+def overdue_items(user: Any, now: datetime.datetime) -> list[DueItem]:
+    """Overdue items: the user's own, and in the services where they answer for the deadlines (the head of
+    service; the administrator in every service), all of them."""
+    led_cases = _open_cases(user, Perm.CASE_APPROVE).values("pk")
+    cases = _open_cases(user).filter(_mine(user) | Q(pk__in=led_cases))
+    led_tasks = _open_tasks(user, Perm.CASE_APPROVE).values("pk")
+    tasks = _open_tasks(user).filter(Q(assigned_to_id=user.pk) | Q(case__in=cases.values("pk")) | Q(pk__in=led_tasks))
+    return [item for item in items_of(cases, tasks.filter(due_at__lt=now), now) if item.overdue]
+
+
+def case_due_items(case: Case, now: datetime.datetime) -> list[DueItem]:
+    """The next due dates of one case the user has already reached (its page): the time limits only, since the
+    case's page lists its tasks itself."""
+    if not case.is_open:
+        return []
+    return items_of(Case.objects.filter(pk=case.pk), CaseTask.objects.none(), now)
+
+
+# --- Rows for a page -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    """A due item with the records it names, for a page."""
+
+    item: DueItem
+    case: Case | None
+    referral: Referral | None
+    responsible: list[User]
+    services: list[Service]
+
+    @property
+    def link(self) -> str:
+        return item_link(self.item)
+
+
+def item_link(item: DueItem) -> str:
+    if item.case_id is not None:
+        return reverse("case_detail", args=[item.case_id])
+    if item.referral_id is not None:
+        return reverse("referral_detail", args=[item.referral_id])
+    return reverse("my_tasks")
+
+
+def rows_for(items: list[DueItem]) -> list[ItemRow]:
+    """``items`` with their cases (and people), referrals, responsible staff and services, in four queries.
+    The items come from scoped rows, so these are records the user already reaches."""
+    people = Prefetch("people", queryset=Person.objects.order_by("last_name", "first_name"))
+    cases = Case.objects.prefetch_related(people).in_bulk({item.case_id for item in items if item.case_id})
+    referrals = Referral.objects.in_bulk({item.referral_id for item in items if item.referral_id and not item.case_id})
+    users = User.objects.in_bulk({pk for item in items for pk in item.responsible_ids})
+    services = Service.objects.in_bulk({pk for item in items for pk in item.service_ids})
+    return [
+        ItemRow(
+            item=item,
+            case=cases.get(item.case_id) if item.case_id else None,
+            referral=referrals.get(item.referral_id) if item.referral_id else None,
+            responsible=[users[pk] for pk in item.responsible_ids if pk in users],
+            services=[services[pk] for pk in item.service_ids if pk in services],
+        )
+        for item in items
+    ]
+
+
+# --- For the notification job ----------------------------------------------------------------------------
+
+
+def all_open_items(now: datetime.datetime) -> Iterator[DueItem]:
+    """Every item due in every open case and every open task of every organisation (the job acts for no
+    user), read a chunk of cases at a time."""
+    open_cases = Case.objects.filter(state__in=OPEN_STATES).order_by("pk")
+    last = 0
+    while True:
+        chunk = list(open_cases.filter(pk__gt=last).values_list("pk", flat=True)[:CHUNK])
+        if not chunk:
+            break
+        last = chunk[-1]
+        yield from items_of(Case.objects.filter(pk__in=chunk), CaseTask.objects.none(), now)
+    yield from items_of(Case.objects.none(), CaseTask.objects.filter(done_at__isnull=True), now)
+
+
+def heads_of(service_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Service id → the active heads of that service (told when an item of the service is overdue)."""
+    heads: dict[int, list[int]] = defaultdict(list)
+    for service_id, user_id in Membership.objects.filter(
+        role=Role.HEAD, service_id__in=list(service_ids), user__is_active=True
+    ).values_list("service_id", "user_id"):
+        heads[service_id].append(user_id)
+    return heads
+
+
+def unread_notifications(user: Any) -> QuerySet[Notification]:
+    """A user's notifications are theirs alone, whatever their roles: they are reached by their owner only."""
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+
+
+def notifications_of(user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")

@@ -1,0 +1,124 @@
+"""Writes of the deadline app: the administrator's values of the time limits, notifications read, and the
+daily job that writes notifications and hands their e-mail to the task worker."""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from opora.accounts.models import User
+from opora.audit.context import acting_as
+from opora.core.access import Perm, has_permission
+from opora.deadlines.engine import DueItem, local_day
+from opora.deadlines.models import DeadlineRule, Notification
+from opora.deadlines.rules import SETTABLE
+from opora.deadlines.selectors import all_open_items, heads_of, item_link
+from opora.deadlines.tasks import send_deadline_email
+from opora.organisation.models import Organisation
+
+# How far ahead the job warns of a limit, unless told otherwise.
+DEFAULT_LEAD = datetime.timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """What the administrator chose for one time limit."""
+
+    amount: int
+    counts_from: str
+    is_active: bool
+
+
+@transaction.atomic
+def deadline_rules_set(*, organisation: Organisation, settings_by_code: Mapping[str, RuleSetting], by: User) -> None:
+    """Save the organisation's values of the time limits that may be changed (a limit set by law may not).
+    Each change is in the audit trail under ``by``."""
+    if not has_permission(by, Perm.ORGANISATION_MANAGE) or by.organisation_id != organisation.pk:
+        raise PermissionDenied
+    existing = {rule.code: rule for rule in DeadlineRule.objects.select_for_update().filter(organisation=organisation)}
+    with acting_as(by):
+        for code, chosen in settings_by_code.items():
+            if code not in SETTABLE:
+                raise PermissionDenied
+            rule = existing.get(code) or DeadlineRule(organisation=organisation, code=code)
+            rule.amount, rule.counts_from, rule.is_active = chosen.amount, chosen.counts_from, chosen.is_active
+            rule.full_clean()
+            rule.save()
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read (all of them when ``ids`` is None); how many were marked."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    # Not audited: reading a message changes nothing about anyone's case.
+    return unread.update(read_at=timezone.now())
+
+
+# --- The daily job ---------------------------------------------------------------------------------------
+
+
+def _recipients(item: DueItem, heads: Mapping[int, list[int]]) -> set[int]:
+    """Who is told: whose the item is; once it is overdue, the heads of its services too, who answer for
+    the deadlines of the service."""
+    people = set(item.responsible_ids)
+    if item.overdue:
+        people.update(head for service_id in item.service_ids for head in heads.get(service_id, ()))
+    return people
+
+
+def notification_text(item: DueItem) -> str:
+    """The text of a notification, in the organisation's language. Never a name: it goes by e-mail too."""
+    with translation.override(settings.LANGUAGE_CODE):
+        moment = timezone.localtime(item.due_at, timezone.get_default_timezone())
+        when = formats.date_format(moment, "SHORT_DATE_FORMAT" if item.whole_day else "SHORT_DATETIME_FORMAT")
+        if item.case_id is not None:
+            record = _("Case %(number)s") % {"number": item.case_id}
+        else:
+            record = _("Referral %(number)s") % {"number": item.referral_id}
+        values = {"what": item.title, "record": record, "date": when}
+        if item.overdue:
+            return _("%(record)s: %(what)s — overdue since %(date)s.") % values
+        return _("%(record)s: %(what)s — due on %(date)s.") % values
+
+
+@transaction.atomic
+def notifications_send(*, now: datetime.datetime, lead: datetime.timedelta = DEFAULT_LEAD, base_url: str = "") -> int:
+    """Notify the people responsible for every item due within ``lead`` or overdue, once per item per person
+    per day (Europe/Sofia), however often it runs, and enqueue one e-mail per person after the commit. How
+    many notifications were written."""
+    today = local_day(now)
+    due = [item for item in all_open_items(now) if item.due_within(now, lead)]
+    heads = heads_of({service_id for item in due if item.overdue for service_id in item.service_ids})
+    wanted = {(user_id, item.key): item for item in due for user_id in _recipients(item, heads)}
+    active = set(
+        User.objects.filter(pk__in={user_id for user_id, _key in wanted}, is_active=True).values_list("pk", flat=True)
+    )
+    already = set(Notification.objects.filter(day=today).values_list("user_id", "item_key"))
+    new = [
+        Notification(user_id=user_id, item_key=key, day=today, text=notification_text(item), link=item_link(item))
+        for (user_id, key), item in sorted(wanted.items(), key=lambda pair: (pair[1].due_at, pair[0]))
+        if user_id in active and (user_id, key) not in already
+    ]
+    # The unique constraint keeps a second job running at the same moment from writing the same notification.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    _queue_emails(today, now, base_url)
+    return len(new)
+
+
+def _queue_emails(today: datetime.date, now: datetime.datetime, base_url: str) -> None:
+    """One e-mail per person for today's notifications not yet handed to the worker."""
+    unqueued = Notification.objects.select_for_update().filter(day=today, email_queued_at__isnull=True)
+    waiting: dict[int, list[int]] = defaultdict(list)
+    for pk, user_id in unqueued.order_by("pk").values_list("pk", "user_id"):
+        waiting[user_id].append(pk)
+    unqueued.update(email_queued_at=now)
+    for user_id, ids in waiting.items():
+        transaction.on_commit(partial(send_deadline_email.enqueue, user_id, ids, base_url))

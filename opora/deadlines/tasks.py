@@ -1,0 +1,28 @@
+"""Background work of the deadline app, run by the task worker (never inside a request)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from opora.accounts.models import User
+from opora.deadlines.models import Notification
+
+
+@task()
+def send_deadline_email(user_id: int, notification_ids: list[int], base_url: str = "") -> None:
+    """E-mail a member of staff the day's notifications about time limits, in the organisation's language.
+    The text names cases by number only: e-mail leaves Opora, names stay in it."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return
+    notifications = list(Notification.objects.filter(user=user, pk__in=notification_ids).order_by("pk"))
+    if not notifications:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"user": user, "notifications": notifications, "base_url": base_url.rstrip("/")}
+        subject = render_to_string("deadlines/email/deadlines_subject.txt", context).strip()
+        body = render_to_string("deadlines/email/deadlines_message.txt", context)
+    send_mail(subject, body, None, [user.email])
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(emailed_at=timezone.now())

@@ -1,0 +1,142 @@
+"""Pages of the deadline app: the administrator's time limits, "My tasks", "Overdue" and the notifications.
+
+Cases and tasks come through ``opora.core.access.scope`` (in ``opora.deadlines.selectors``); the time limits
+are the acting administrator's organisation's; notifications are the acting user's own.
+"""
+
+from collections import Counter
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from opora.core.access import Perm, acting_user, organisation_of, require, scope
+from opora.deadlines.engine import DueItem
+from opora.deadlines.forms import DeadlineRulesForm, MarkReadForm
+from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE
+from opora.deadlines.selectors import (
+    ItemRow,
+    my_items,
+    notifications_of,
+    overdue_items,
+    rows_for,
+    rule_values,
+)
+from opora.deadlines.services import deadline_rules_set, notifications_mark_read
+from opora.organisation.models import Service
+
+# --- The time limits ----------------------------------------------------------------------------------------
+
+
+@require(Perm.ORGANISATION_MANAGE)
+@require_http_methods(["GET", "POST"])
+def deadline_rules(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    form = DeadlineRulesForm(request.POST or None, values=rule_values(organisation.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            deadline_rules_set(organisation=organisation, settings_by_code=form.chosen(), by=acting_user(request))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The time limits have been saved."))
+            return redirect("deadline_rules")
+    return render(
+        request,
+        "deadlines/rules.html",
+        {
+            "form": form,
+            "settable": [(DEFINITIONS[code], fields) for code, fields in form.rows()],
+            "by_law": [DEFINITIONS[code] for code in BY_LAW],
+            "settable_count": len(SETTABLE),
+        },
+    )
+
+
+# --- My tasks and Overdue ---------------------------------------------------------------------------------
+
+
+@require(Perm.CASE_VIEW)
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """The worker's own items: the time limits of the cases they manage or are on the team of, and the tasks
+    assigned to them, the earliest first."""
+    rows = rows_for(my_items(request.user, timezone.now()))
+    return render(
+        request,
+        "deadlines/my_tasks.html",
+        {"rows": rows, "overdue_count": sum(row.item.overdue for row in rows)},
+    )
+
+
+def _chosen_id(request: HttpRequest, name: str, allowed: set[int]) -> int | None:
+    """The id chosen in the filter ``name``, if it is one the page offers."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and int(value) in allowed else None
+
+
+def _matches(item: DueItem, service_id: int | None, worker_id: int | None) -> bool:
+    return (service_id is None or service_id in item.service_ids) and (
+        worker_id is None or worker_id in item.responsible_ids
+    )
+
+
+@require(Perm.CASE_VIEW)
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Overdue items: one's own, and a head's whole service (the administrator's whole organisation), with how
+    many fall to each worker and each service."""
+    everything = rows_for(overdue_items(request.user, timezone.now()))
+    services = scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name")
+    workers = {user.pk: user for row in everything for user in row.responsible}
+    service_id = _chosen_id(request, "service", {service.pk for service in services})
+    worker_id = _chosen_id(request, "worker", set(workers))
+    rows = [row for row in everything if _matches(row.item, service_id, worker_id)]
+    return render(
+        request,
+        "deadlines/overdue.html",
+        {
+            "rows": rows,
+            "services": services,
+            "service_id": service_id,
+            "workers": sorted(workers.values(), key=lambda user: user.get_full_name()),
+            "worker_id": worker_id,
+            "per_worker": _count_by(everything, "responsible"),
+            "per_service": _count_by(everything, "services"),
+        },
+    )
+
+
+def _count_by(rows: list[ItemRow], attribute: str) -> list[tuple[object, int]]:
+    counts: Counter[object] = Counter(record for row in rows for record in getattr(row, attribute))
+    return sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+
+
+# --- Notifications ------------------------------------------------------------------------------------------
+
+
+@require(Perm.HOME)
+@require_http_methods(["GET", "POST"])
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first; a POST marks one (``notification``) or all of them read."""
+    user = acting_user(request)
+    if request.method == "POST":
+        form = MarkReadForm(request.POST)
+        if form.is_valid():
+            chosen = form.cleaned_data["notification"]
+            marked = notifications_mark_read(user=user, ids=None if chosen is None else [chosen])
+            messages.success(
+                request,
+                ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", marked)
+                % {"count": marked},
+            )
+        return redirect("notification_list")
+    notifications = list(notifications_of(user)[:200])
+    return render(
+        request,
+        "deadlines/notifications.html",
+        {"notifications": notifications, "unread": sum(not n.is_read for n in notifications)},
+    )

@@ -1,0 +1,653 @@
+"""Deadlines: every time limit with a fixed clock, the administrator's settings changing due dates, "My tasks"
+and "Overdue" (their contents and who reaches what), the case page's next due dates, and notifications (once
+per item per day, e-mailed by the real task worker)."""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
+
+from opora.audit.models import ChangeEvent
+from opora.cases.models import Case, CaseOutcome, CaseState, CaseTask, GoalStatus
+from opora.cases.services import (
+    case_begin_assessment,
+    case_begin_plan,
+    case_begin_support,
+    case_close,
+    case_reopen,
+    plan_review_record,
+    task_complete,
+)
+from opora.deadlines import selectors
+from opora.deadlines.engine import DueItem, add_months, due_after, end_of_day
+from opora.deadlines.models import DeadlineRule, Notification
+from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE, Anchor, PeriodUnit, RuleCode
+from opora.deadlines.selectors import case_due_items, my_items, overdue_items
+from opora.deadlines.services import RuleSetting, deadline_rules_set, notifications_send
+from opora.organisation.models import Role
+from opora.people.models import Person
+from tests.casework import accept, approved_assessment, approved_plan, make_referral
+from tests.conftest import World, make_person, make_user
+
+SOFIA = ZoneInfo("Europe/Sofia")
+FIXED_NOW = datetime.datetime(2026, 3, 2, 7, 10, tzinfo=datetime.UTC)  # Monday 09:10 in Sofia
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@dataclass
+class Clock:
+    """A fixed ``timezone.now()`` for the test, moved on by hand."""
+
+    now: datetime.datetime
+
+    def advance(self, **delta: float) -> None:
+        self.now += datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fixed = Clock(FIXED_NOW)
+    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
+    return fixed
+
+
+@pytest.fixture
+def child(world: World) -> Person:
+    return make_person(world.own, "Мартин", "Колев")
+
+
+def head(world: World) -> Any:
+    return world.users[Role.HEAD]
+
+
+def worker(world: World) -> Any:
+    return world.users[Role.SOCIAL_WORKER]
+
+
+def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
+    referral = make_referral(world.own, [child], worker(world), **referral_fields)
+    return accept(referral, head(world), worker(world), team=[world.users[Role.PSYCHOLOGIST]])
+
+
+def to_plan(world: World, case: Case) -> None:
+    """Assess (approved by the head) and move on to the plan, as the case's page allows."""
+    if case.state != CaseState.ASSESSMENT:
+        case_begin_assessment(case=case, by=worker(world))
+    approved_assessment(case, worker(world), head(world))
+    case_begin_plan(case=case, by=worker(world))
+
+
+def to_support(world: World, case: Case) -> None:
+    approved_plan(case, worker(world), head(world))
+    case_begin_support(case=case, by=head(world))
+
+
+def close(world: World, case: Case) -> None:
+    case_close(case=case, by=head(world), reason="Семейството се премести.", outcome=CaseOutcome.MOVED)
+
+
+def due(case: Case, now: datetime.datetime) -> dict[str, DueItem]:
+    return {item.code: item for item in case_due_items(case, now)}
+
+
+def end_of_sofia_day(year: int, month: int, day: int) -> datetime.datetime:
+    return datetime.datetime.combine(datetime.date(year, month, day), datetime.time.max, tzinfo=SOFIA)
+
+
+def set_rule(world: World, code: str, amount: int, counts_from: str | None = None, active: bool = True) -> None:
+    deadline_rules_set(
+        organisation=world.organisation,
+        settings_by_code={
+            code: RuleSetting(
+                amount=amount, counts_from=counts_from or DEFINITIONS[code].default_anchor, is_active=active
+            )
+        },
+        by=world.users[Role.ADMINISTRATOR],
+    )
+
+
+# --- Calendar arithmetic -----------------------------------------------------------------------------------
+
+
+def test_months_keep_the_day_or_take_the_last_day_of_a_shorter_month() -> None:
+    assert add_months(datetime.date(2026, 3, 2), 6) == datetime.date(2026, 9, 2)
+    assert add_months(datetime.date(2026, 8, 31), 6) == datetime.date(2027, 2, 28)
+    assert add_months(datetime.date(2027, 8, 31), 6) == datetime.date(2028, 2, 29)
+    assert add_months(datetime.date(2026, 11, 15), 14) == datetime.date(2028, 1, 15)
+
+
+def test_days_are_counted_on_the_sofia_calendar_and_end_with_the_last_day() -> None:
+    # 23:30 UTC on 1 March is 01:30 on 2 March in Sofia: the count starts from the Sofia date.
+    start = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    assert due_after(start, 20, PeriodUnit.DAYS) == end_of_sofia_day(2026, 3, 22)
+
+
+def test_a_change_of_summer_time_does_not_move_the_last_day() -> None:
+    start = datetime.datetime(2026, 3, 20, 9, 0, tzinfo=SOFIA)  # summer time starts on 29 March
+    ends = due_after(start, 10, PeriodUnit.DAYS)
+    assert ends == end_of_sofia_day(2026, 3, 30)
+    assert ends.utcoffset() == datetime.timedelta(hours=3)
+    assert end_of_day(datetime.date(2026, 3, 27)).utcoffset() == datetime.timedelta(hours=2)
+
+
+def test_hours_run_from_the_minute() -> None:
+    start = datetime.datetime(2026, 3, 2, 7, 10, tzinfo=datetime.UTC)
+    assert due_after(start, 24, PeriodUnit.HOURS) == start + datetime.timedelta(hours=24)
+
+
+# --- The definitions -----------------------------------------------------------------------------------------
+
+
+def test_every_limit_has_a_source_a_default_and_a_default_it_may_count_from() -> None:
+    for definition in DEFINITIONS.values():
+        assert str(definition.legal_source)
+        assert definition.default_anchor in definition.anchors
+    assert set(SETTABLE) | set(BY_LAW) == set(RuleCode.values)
+    assert set(BY_LAW) == {RuleCode.NOTIFY_CHILD_ALONE, RuleCode.VIOLENCE_COORDINATION}
+
+
+def test_the_limits_of_law_keep_the_articles_of_the_acts() -> None:
+    assert str(DEFINITIONS[RuleCode.NOTIFY_CHILD_ALONE].legal_source) == "Social Services Act, art. 87"
+    assert str(DEFINITIONS[RuleCode.VIOLENCE_COORDINATION].legal_source) == "Child Protection Act, art. 36г–36д"
+    assert "art. 80" in str(DEFINITIONS[RuleCode.NEEDS_ASSESSMENT].legal_source)
+
+
+# --- Each rule, with a fixed clock ---------------------------------------------------------------------------
+
+
+def test_the_assessment_and_the_plan_are_due_20_days_after_acceptance(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+
+    items = due(case, clock.now)
+
+    assert set(items) == {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
+    assessment = items[RuleCode.NEEDS_ASSESSMENT]
+    assert assessment.due_at == end_of_sofia_day(2026, 3, 22)
+    assert assessment.whole_day
+    assert not assessment.overdue
+    assert "art. 80" in assessment.legal_source
+    assert assessment.responsible_ids == (worker(world).pk,)
+    assert assessment.service_ids == (world.own.pk,)
+
+
+def test_the_assessment_is_overdue_the_day_after_its_last_day(world: World, child: Person, clock: Clock) -> None:
+    case = new_case(world, child)
+    case_begin_assessment(case=case, by=worker(world))
+    last_minute = end_of_sofia_day(2026, 3, 22) - datetime.timedelta(minutes=1)
+    assert not due(case, last_minute)[RuleCode.NEEDS_ASSESSMENT].overdue
+    assert due(case, last_minute + datetime.timedelta(minutes=2))[RuleCode.NEEDS_ASSESSMENT].overdue
+
+
+def test_the_assessment_stops_being_due_when_the_plan_starts(world: World, child: Person, clock: Clock) -> None:
+    case = new_case(world, child)
+    case_begin_assessment(case=case, by=worker(world))
+    clock.advance(days=10)
+    to_plan(world, case)
+
+    assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
+
+
+def test_the_plan_may_count_from_the_completed_assessment(world: World, child: Person, clock: Clock) -> None:
+    set_rule(world, RuleCode.SUPPORT_PLAN, 14, Anchor.ASSESSMENT_COMPLETED)
+    case = new_case(world, child)
+    case_begin_assessment(case=case, by=worker(world))
+    assert RuleCode.SUPPORT_PLAN not in due(case, clock.now)  # nothing to count from yet
+    clock.advance(days=10)  # 12 March
+    to_plan(world, case)
+
+    assert due(case, clock.now)[RuleCode.SUPPORT_PLAN].due_at == end_of_sofia_day(2026, 3, 26)
+
+
+def test_the_terms_may_count_from_the_day_the_referral_was_received(world: World, child: Person, clock: Clock) -> None:
+    set_rule(world, RuleCode.NEEDS_ASSESSMENT, 20, Anchor.REFERRAL_RECEIVED)
+    case = new_case(world, child, received_at=FIXED_NOW - datetime.timedelta(days=5))
+
+    assert due(case, clock.now)[RuleCode.NEEDS_ASSESSMENT].due_at == end_of_sofia_day(2026, 3, 17)
+
+
+def test_the_plan_is_reviewed_every_6_months_from_the_start_of_support(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    to_plan(world, case)
+    clock.advance(days=13)  # 15 March
+    to_support(world, case)
+
+    items = due(case, clock.now)
+
+    assert set(items) == {RuleCode.PLAN_REVIEW, RuleCode.REASSESSMENT}
+    assert items[RuleCode.PLAN_REVIEW].due_at == end_of_sofia_day(2026, 9, 15)
+    assert items[RuleCode.REASSESSMENT].due_at == end_of_sofia_day(2027, 3, 2)
+
+
+def test_the_next_review_counts_from_the_last_review(world: World, child: Person, clock: Clock) -> None:
+    case = new_case(world, child)
+    to_plan(world, case)
+    to_support(world, case)
+    clock.advance(days=190)  # 8 September
+    plan = case.plans.get()
+    plan_review_record(
+        case=case,
+        by=worker(world),
+        reviewed_on=datetime.date(2026, 9, 7),
+        summary="Напредък по всички цели.",
+        progress={goal.pk: (GoalStatus.IN_PROGRESS, "") for goal in plan.goals.all()},
+    )
+
+    assert due(case, clock.now)[RuleCode.PLAN_REVIEW].due_at == end_of_sofia_day(2027, 3, 7)
+
+
+def test_a_reopened_case_counts_its_assessment_from_the_reopening(world: World, child: Person, clock: Clock) -> None:
+    set_rule(world, RuleCode.NEEDS_ASSESSMENT, 20, Anchor.REFERRAL_RECEIVED)
+    case = new_case(world, child)
+    close(world, case)
+    assert due(case, clock.now) == {}
+    clock.advance(days=100)  # 10 June
+    case_reopen(case=case, by=head(world), reason="Върнаха се.")
+
+    assert due(case, clock.now)[RuleCode.NEEDS_ASSESSMENT].due_at == end_of_sofia_day(2026, 6, 30)
+
+
+def test_a_limit_that_is_not_watched_gives_no_item(world: World, child: Person, clock: Clock) -> None:
+    set_rule(world, RuleCode.SUPPORT_PLAN, 20, active=False)
+    assert set(due(new_case(world, child), clock.now)) == {RuleCode.NEEDS_ASSESSMENT}
+
+
+def test_a_child_who_came_alone_must_be_notified_about_at_once(world: World, child: Person, clock: Clock) -> None:
+    make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+    clock.advance(minutes=1)
+
+    [item] = my_items(worker(world), clock.now)
+
+    assert item.code == RuleCode.NOTIFY_CHILD_ALONE
+    assert item.due_at == FIXED_NOW
+    assert item.overdue
+    assert item.legal_source == CaseTask.objects.get().legal_source  # written in the organisation's language
+    assert item.responsible_ids == (worker(world).pk,)
+
+
+def test_a_violence_signal_is_due_24_hours_after_it_was_received(world: World, child: Person, clock: Clock) -> None:
+    received = FIXED_NOW - datetime.timedelta(hours=3)
+    make_referral(world.own, [child], worker(world), violence_concern=True, received_at=received)
+
+    [item] = my_items(worker(world), clock.now)
+
+    assert item.code == RuleCode.VIOLENCE_COORDINATION
+    assert item.due_at == received + datetime.timedelta(hours=24)
+    assert not item.overdue
+    assert not item.whole_day
+
+
+def test_a_task_done_is_no_longer_due(world: World, child: Person, clock: Clock) -> None:
+    referral = make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+    task_complete(task=referral.tasks.get(), by=worker(world), note="ДСП уведомена по телефона в 16:50.")
+    assert my_items(worker(world), clock.now) == []
+
+
+# --- The settings page --------------------------------------------------------------------------------------
+
+
+def rules_form(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for code in SETTABLE:
+        definition = DEFINITIONS[code]
+        data[f"{code}-amount"] = definition.default_amount
+        data[f"{code}-counts_from"] = definition.default_anchor
+        data[f"{code}-is_active"] = "on"
+    data.update(changes)
+    return data
+
+
+def test_the_settings_page_shows_each_limit_with_its_default_and_source(world: World) -> None:
+    response = english(world.client_for(Role.ADMINISTRATOR)).get(reverse("deadline_rules"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    for definition in DEFINITIONS.values():
+        assert str(definition.name) in content
+    assert "Default: 20 days, counting from when the case was accepted (or reopened)." in content
+    assert "Social Services Act, art. 87" in content
+    assert "Child Protection Act, art. 36г–36д" in content
+    # The limits of law are shown, not offered for change.
+    assert f'name="{RuleCode.VIOLENCE_COORDINATION}-amount"' not in content
+
+
+def test_changing_a_value_changes_the_due_dates_and_is_audited(world: World, child: Person, clock: Clock) -> None:
+    case = new_case(world, child)
+    client = world.client_for(Role.ADMINISTRATOR)
+
+    response = client.post(reverse("deadline_rules"), rules_form(**{"needs_assessment-amount": "30"}))
+
+    assert response.status_code == 302
+    assert due(case, clock.now)[RuleCode.NEEDS_ASSESSMENT].due_at == end_of_sofia_day(2026, 4, 1)
+    rule = DeadlineRule.objects.get(organisation=world.organisation, code=RuleCode.NEEDS_ASSESSMENT)
+    change = ChangeEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(DeadlineRule), object_id=str(rule.pk)
+    ).latest("pk")
+    assert change.actor == world.users[Role.ADMINISTRATOR]
+    assert change.changes["amount"] == [None, 30]  # the first save of the organisation's own value
+    client.post(reverse("deadline_rules"), rules_form(**{"needs_assessment-amount": "25"}))
+    assert ChangeEvent.objects.filter(object_id=str(rule.pk)).latest("pk").changes["amount"] == [30, 25]
+    assert 'value="25"' in client.get(reverse("deadline_rules")).content.decode()
+
+
+def test_a_bad_value_is_refused_next_to_its_field_and_what_was_typed_is_kept(world: World) -> None:
+    client = english(world.client_for(Role.ADMINISTRATOR))
+    data = rules_form(**{"needs_assessment-amount": "0", "plan_review-amount": "9", "support_plan-counts_from": "x"})
+
+    response = client.post(reverse("deadline_rules"), data)
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["needs_assessment-amount"] == ["The period is at least 1."]
+    assert "support_plan-counts_from" in form.errors
+    assert 'value="9"' in response.content.decode()
+    assert not DeadlineRule.objects.filter(organisation=world.organisation, amount=9).exists()
+
+
+def test_another_organisation_keeps_its_own_values(world: World, child: Person, clock: Clock) -> None:
+    set_rule(world, RuleCode.NEEDS_ASSESSMENT, 5)
+    assert selectors.rule_values(world.organisation.pk)[RuleCode.NEEDS_ASSESSMENT].amount == 5
+    other = type(world.organisation).objects.create(name="Друга", municipality="Варна")
+    assert selectors.rule_values(other.pk)[RuleCode.NEEDS_ASSESSMENT].amount == 20
+
+
+def test_a_limit_of_law_cannot_be_changed_through_the_service(world: World) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        set_rule(world, RuleCode.VIOLENCE_COORDINATION, 48)
+    with pytest.raises(PermissionDenied):
+        deadline_rules_set(
+            organisation=world.organisation,
+            settings_by_code={RuleCode.NEEDS_ASSESSMENT: RuleSetting(10, Anchor.CASE_ACCEPTED, True)},
+            by=head(world),
+        )
+
+
+# --- The case page ---------------------------------------------------------------------------------------------
+
+
+def test_the_case_page_shows_its_next_due_dates(world: World, child: Person, clock: Clock) -> None:
+    case = new_case(world, child)
+
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("case_detail", args=[case.pk]))
+
+    items = response.context["deadline_items"]
+    assert [item.code for item in items] == [RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN]
+    assert "22.03.2026" in response.content.decode()
+
+
+# --- My tasks and Overdue ------------------------------------------------------------------------------------
+
+
+def english(client: Client) -> Client:
+    """Pages in English: the Bulgarian text is the translators' to change."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def page(world: World, role: str, name: str, **query: Any) -> str:
+    response = english(world.client_for(role)).get(reverse(name), query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_my_tasks_are_the_cases_i_manage_or_am_on_the_team_of_and_the_tasks_assigned_to_me(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    other_child = make_person(world.own, "Виктория", "Петрова", sex="female")
+    colleague = make_user("colleague", world.organisation, Role.SOCIAL_WORKER, world.own)
+    elsewhere = make_referral(world.own, [other_child], colleague)
+    accept(elsewhere, head(world), colleague)
+    make_referral(world.own, [other_child], worker(world), child_alone=True, kind="request", source="self")
+
+    mine = my_items(worker(world), clock.now)
+    on_team = my_items(world.users[Role.PSYCHOLOGIST], clock.now)
+
+    assert [item.code for item in mine] == [
+        RuleCode.NOTIFY_CHILD_ALONE,
+        RuleCode.NEEDS_ASSESSMENT,
+        RuleCode.SUPPORT_PLAN,
+    ]
+    assert {item.case_id for item in mine if item.case_id} == {case.pk}
+    assert {item.case_id for item in on_team} == {case.pk}
+    assert my_items(head(world), clock.now) == []
+    content = page(world, Role.SOCIAL_WORKER, "my_tasks")
+    assert "Колев" in content
+    assert "Петрова" not in content  # the colleague's case; the task names no one
+    assert CaseTask.objects.get().legal_source in content
+
+
+def test_a_worker_of_another_service_sees_nothing_of_ours(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+    clock.advance(days=60)
+    assert world.outsider is not None
+
+    assert my_items(world.outsider, clock.now) == []
+    assert overdue_items(world.outsider, clock.now) == []
+    client = Client()
+    client.force_login(world.outsider)
+    for name in ("my_tasks", "overdue"):
+        content = client.get(reverse(name)).content.decode()
+        assert "Колев" not in content
+        assert world.own.name not in content
+
+
+@pytest.mark.parametrize("role", [Role.MONITORING, Role.VOLUNTEER, Role.VOLUNTEER_COORDINATOR])
+def test_roles_that_do_not_see_cases_cannot_open_the_lists(world: World, role: str) -> None:
+    client = world.client_for(role)
+    for name in ("my_tasks", "overdue"):
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_a_head_sees_the_overdue_items_of_the_service_and_a_worker_only_her_own(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    colleague = make_user("colleague", world.organisation, Role.SOCIAL_WORKER, world.own)
+    theirs = accept(
+        make_referral(world.own, [make_person(world.own, "Ива", "Иванова")], colleague), head(world), colleague
+    )
+    assert world.outsider is not None
+    other_child = make_person(world.other, "Петър", "Хисарски")
+    admin = world.users[Role.ADMINISTRATOR]
+    elsewhere = accept(
+        make_referral(world.other, [other_child], admin, home_municipality="Хисаря"), admin, world.outsider
+    )
+    clock.advance(days=25)
+
+    by_head = {item.case_id for item in overdue_items(head(world), clock.now)}
+    by_worker = {item.case_id for item in overdue_items(worker(world), clock.now)}
+    by_admin = {item.case_id for item in overdue_items(admin, clock.now)}
+
+    assert by_head == {case.pk, theirs.pk}
+    assert by_worker == {case.pk}
+    assert by_admin == {case.pk, theirs.pk, elsewhere.pk}
+    assert all(item.overdue for item in overdue_items(admin, clock.now))
+    content = page(world, Role.HEAD, "overdue")
+    assert "Колев" in content
+    assert "Иванова" in content
+    assert "Хисарски" not in content
+
+
+def test_the_overdue_page_filters_by_worker_and_by_service(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    colleague = make_user("colleague", world.organisation, Role.SOCIAL_WORKER, world.own)
+    accept(make_referral(world.own, [make_person(world.own, "Ива", "Иванова")], colleague), head(world), colleague)
+    clock.advance(days=25)
+
+    only_colleague = page(world, Role.HEAD, "overdue", worker=colleague.pk)
+    other_service = page(world, Role.ADMINISTRATOR, "overdue", service=world.other.pk)
+
+    assert "Иванова" in only_colleague
+    assert "Колев" not in only_colleague
+    assert "Иванова" not in other_service
+    assert "Колев" not in other_service
+    assert "Per worker" in only_colleague
+
+
+def test_items_not_yet_due_are_not_overdue(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    assert overdue_items(head(world), clock.now) == []
+    assert "Nothing is overdue." in page(world, Role.HEAD, "overdue")
+
+
+def test_my_tasks_cost_the_same_queries_for_more_cases(world: World, clock: Clock) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client = world.client_for(Role.SOCIAL_WORKER)
+        client.get(reverse("my_tasks"))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("my_tasks"))
+        return len(captured)
+
+    new_case(world, make_person(world.own, "Първо", "Дете"))
+    few = queries()
+    for name in ("Второ", "Трето", "Четвърто"):
+        new_case(world, make_person(world.own, name, "Дете"))
+    assert queries() == few
+
+
+# --- Notifications ---------------------------------------------------------------------------------------------
+
+
+def test_notifications_are_written_once_per_item_per_day(world: World, child: Person, clock: Clock) -> None:
+    case = new_case(world, child)
+    clock.advance(days=18)  # 20 March: both terms end in two days
+
+    first = notifications_send(now=clock.now)
+    again = notifications_send(now=clock.now + datetime.timedelta(hours=2))
+
+    assert first == 2
+    assert again == 0
+    texts = sorted(Notification.objects.filter(user=worker(world)).values_list("text", flat=True))
+    assert all(text.startswith(f"Случай № {case.pk}: ") for text in texts)  # in the organisation's language
+    assert all("Колев" not in text for text in texts)
+    clock.advance(days=1)
+    assert notifications_send(now=clock.now) == 2
+
+
+def test_nothing_is_notified_before_the_lead_time(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    assert notifications_send(now=clock.now) == 0
+    assert notifications_send(now=clock.now, lead=datetime.timedelta(days=25)) == 2
+
+
+def test_an_overdue_item_is_told_to_the_head_of_service_too(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    clock.advance(days=21)
+
+    notifications_send(now=clock.now)
+
+    assert Notification.objects.filter(user=worker(world)).count() == 2
+    assert Notification.objects.filter(user=head(world)).count() == 2
+    assert all("overdue since" in n.text for n in Notification.objects.filter(user=head(world)))
+
+
+def test_an_inactive_worker_is_not_notified(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    worker(world).is_active = False
+    worker(world).save()
+    clock.advance(days=21)
+    notifications_send(now=clock.now)
+    assert not Notification.objects.filter(user=worker(world)).exists()
+
+
+def test_notifications_are_e_mailed_by_the_task_worker_not_by_the_job(
+    transactional_db: None, world: World, clock: Clock
+) -> None:
+    # Transactional: the e-mail is enqueued on commit, as when cron runs the command.
+    new_case(world, make_person(world.own, "Мартин", "Колев"))
+    clock.advance(days=21)
+
+    call_command("send_deadline_notifications", "--base-url", "https://opora.example.org/", verbosity=0)
+    call_command("send_deadline_notifications", verbosity=0)
+
+    assert mail.outbox == []
+    assert DBTaskResult.objects.filter(status="READY").count() == 2  # the worker and the head, once each
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert sorted(message.to[0] for message in mail.outbox) == ["head@example.org", "social_worker@example.org"]
+    body = next(message.body for message in mail.outbox if message.to == ["social_worker@example.org"])
+    assert "https://opora.example.org/cases/" in body
+    assert "Колев" not in body
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+def test_the_notifications_page_lists_mine_and_marks_them_read(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    clock.advance(days=21)
+    notifications_send(now=clock.now)
+    mine = Notification.objects.filter(user=worker(world)).order_by("pk")
+    heads = Notification.objects.filter(user=head(world)).first()
+    assert heads is not None
+    client = world.client_for(Role.SOCIAL_WORKER)
+
+    content = client.get(reverse("notification_list")).content.decode()
+    assert mine[0].text in content
+    assert '<span class="badge">2</span>' in content
+    client.post(reverse("notification_list"), {"notification": mine[0].pk})
+    client.post(reverse("notification_list"), {"notification": heads.pk})  # not hers: nothing happens
+
+    assert [n.is_read for n in mine.all()] == [True, False]
+    heads.refresh_from_db()
+    assert not heads.is_read
+    client.post(reverse("notification_list"))
+    assert not Notification.objects.filter(user=worker(world), read_at__isnull=True).exists()
+
+
+def test_marking_read_needs_the_csrf_token(world: World, child: Person, clock: Clock) -> None:
+    new_case(world, child)
+    clock.advance(days=21)
+    notifications_send(now=clock.now)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(worker(world))
+    assert client.post(reverse("notification_list")).status_code == 403
+    assert Notification.objects.filter(user=worker(world), read_at__isnull=True).count() == 2
+
+
+def test_the_tasks_of_a_referral_are_notified_to_their_assignee(world: World, child: Person, clock: Clock) -> None:
+    referral = make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+    clock.advance(minutes=5)
+    notifications_send(now=clock.now)
+    notification = Notification.objects.get(user=worker(world))
+    assert notification.link == reverse("referral_detail", args=[referral.pk])
+    assert CaseTask.objects.get().is_overdue
+    assert Notification.objects.filter(user=head(world)).count() == 1  # overdue: the head is told too
+
+
+def test_the_migration_gives_existing_organisations_the_defaults_of_the_code(world: World) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    seed = import_module("opora.deadlines.migrations.0002_default_time_limits").seed
+    seed(apps, None)
+    seed(apps, None)  # twice changes nothing
+
+    rows = DeadlineRule.objects.filter(organisation=world.organisation)
+    assert {(rule.code, rule.amount, rule.counts_from, rule.is_active) for rule in rows} == {
+        (code, DEFINITIONS[code].default_amount, DEFINITIONS[code].default_anchor, True) for code in SETTABLE
+    }
