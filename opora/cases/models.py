@@ -447,7 +447,7 @@ class Domain(models.TextChoices):
     HEALTH = "health", _("Health")
     EDUCATION = "education", _("Education")
     EMOTIONAL = "emotional", _("Emotional and behavioural development")
-    IDENTITY = "identity", _("Identity")
+    IDENTITY = "identity", pgettext_lazy("assessment domain", "Identity")
     RELATIONSHIPS = "relationships", _("Family and social relationships")
     PRESENTATION = "presentation", _("Social presentation")
     SELF_CARE = "self_care", _("Self-care skills")
