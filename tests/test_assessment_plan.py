@@ -319,6 +319,29 @@ def months_after(day: datetime.date, months: int) -> datetime.date:
     return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=min(day.day, 28))
 
 
+def test_the_next_review_follows_the_organisations_time_limit(
+    world: World, case: Case, in_support: SupportPlan
+) -> None:
+    """One rule engine: the case's review date is the time-limits page's, not a constant of its own."""
+    from opora.deadlines.engine import default_values
+    from opora.deadlines.models import DeadlineRule
+    from opora.deadlines.rules import RuleCode
+
+    six = next_review_due(case)
+    assert six is not None
+    default = default_values()[RuleCode.PLAN_REVIEW]
+    DeadlineRule.objects.update_or_create(
+        organisation=world.organisation,
+        code=RuleCode.PLAN_REVIEW,
+        defaults={"amount": 3, "counts_from": default.counts_from, "is_active": True},
+    )
+    three = next_review_due(case)
+    assert three is not None
+    assert (six.year * 12 + six.month) - (three.year * 12 + three.month) == 3
+    DeadlineRule.objects.filter(organisation=world.organisation, code=RuleCode.PLAN_REVIEW).update(is_active=False)
+    assert next_review_due(case) is None
+
+
 def test_the_next_review_is_due_six_months_after_the_plan_then_after_each_review(
     world: World, case: Case, in_support: SupportPlan
 ) -> None:

@@ -502,9 +502,6 @@ def task_complete(*, task: CaseTask, by: User, note: str) -> CaseTask:
 
 # --- Needs assessment, support plan and reviews ---------------------------------------------------------
 
-# How often the plan in force is reviewed. The deadline rules (opora.deadlines) will own this setting; until
-# then the default of DOMAIN.md: every 6 months. ``next_review_due`` is what they call.
-REVIEW_INTERVAL_MONTHS = 6
 # A child of this age or older is heard in every procedure that concerns them (Child Protection Act, art. 15).
 CHILD_HEARD_FROM_AGE = 10
 
@@ -562,29 +559,18 @@ def current_approved[D: CaseDocument](case: Case, model: type[D]) -> D | None:
     return approved.order_by("-number").first()
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last_day = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(day.day, last_day))
-
-
 def next_review_due(case: Case) -> datetime.date | None:
-    """When the plan of an open case is next reviewed: ``REVIEW_INTERVAL_MONTHS`` after the last review, or
-    after the first approval of a plan since the case was (re)opened; None while no plan is in force."""
-    if not case.is_open:
-        return None
-    since = reopened_at(case)
-    plans = SupportPlan.objects.filter(case=case, status=DocumentStatus.APPROVED)
-    reviews = PlanReview.objects.filter(case=case)
-    if since is not None:
-        plans, reviews = plans.filter(approved_at__gte=since), reviews.filter(recorded_at__gte=since)
-    first = plans.order_by("approved_at").first()
-    if first is None or first.approved_at is None:
-        return None
-    last_review = reviews.order_by("-reviewed_on").values_list("reviewed_on", flat=True).first()
-    base = last_review or timezone.localdate(first.approved_at)
-    return _add_months(base, REVIEW_INTERVAL_MONTHS)
+    """When the plan of an open case is next reviewed, by the organisation's time limit for reviews (set on
+    the time-limits page, opora.deadlines, which counts it from the start of support or the last review);
+    None while no plan is in force or the limit is switched off. One rule engine, so that the case page and
+    My tasks never name two dates."""
+    from opora.deadlines.rules import RuleCode  # the deadlines app builds on this one
+    from opora.deadlines.selectors import case_due_items
+
+    for item in case_due_items(case, timezone.now()):
+        if item.code == RuleCode.PLAN_REVIEW:
+            return timezone.localdate(item.due_at)
+    return None
 
 
 def _lock_open_case(case: Case, by: User, permission: str = Perm.CASE_WORK) -> Case:
