@@ -44,6 +44,7 @@ urlpatterns = [
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/move/", cases.case_transition, name="case_transition"),
+    path("cases/<int:pk>/team/", cases.case_team_edit, name="case_team_edit"),
     path("cases/<int:pk>/assessment/", cases.assessment_edit, name="case_assessment"),
     path("cases/<int:pk>/plan/", cases.plan_edit, name="case_plan"),
     path("cases/<int:pk>/review/", cases.review_create, name="case_review"),

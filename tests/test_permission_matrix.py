@@ -122,6 +122,8 @@ EXPECTED: dict[str, Row] = {
     "case_list": Row(LOGIN, CASE_READERS),
     "case_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
     "case_transition": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    # Another case manager or a changed team: the head of the service.
+    "case_team_edit": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
     "task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # The needs assessment, the support plan and reviews: read as the case; written by its workers; approved
     # by the head. The pages about a case take the case; the others a version of the document.
@@ -388,6 +390,7 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "referral_assessment_file": lambda m, where: m.referrals[where],
     "case_detail": lambda m, where: m.cases[where],
     "case_transition": lambda m, where: m.cases[where],
+    "case_team_edit": lambda m, where: m.cases[where],
     "task_complete": lambda m, where: m.tasks[where],
     "case_assessment": lambda m, where: m.cases[where],
     "case_plan": lambda m, where: m.cases[where],

@@ -292,6 +292,26 @@ class TriageForm(forms.Form):
         return cleaned
 
 
+class CaseTeamForm(forms.Form):
+    """Another case manager, or a changed team (the head of service)."""
+
+    case_manager = forms.ModelChoiceField(label=_("Case manager"), queryset=User.objects.none())
+    team = forms.ModelMultipleChoiceField(
+        label=_("Multidisciplinary team"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Who works on the case with the case manager."),
+    )
+
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("case_manager", "team"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = staff
+
+
 class CaseMoveForm(forms.Form):
     """Move a case to its next state: the button pressed says where to, the text says why."""
 

@@ -223,21 +223,36 @@ def _check_turn(referral: Referral, override_reason: str) -> None:
         )
 
 
-def _check_case_staff(service: Service, case_manager: User, team: Sequence[User]) -> None:
+def _check_case_staff(services: Sequence[Service], case_manager: User, team: Sequence[User]) -> None:
+    """The case manager and the team must work in one of the case's services."""
     staff = User.objects.filter(
-        is_active=True, memberships__service=service, memberships__role__in=CASE_STAFF_ROLES
+        is_active=True, memberships__service__in=services, memberships__role__in=CASE_STAFF_ROLES
     ).distinct()
+    where = ", ".join(str(service) for service in services)
     errors = {}
     if not staff.filter(pk=case_manager.pk).exists():
-        errors["case_manager"] = _("The case manager must work in %(service)s.") % {"service": service}
+        errors["case_manager"] = _("The case manager must work in %(service)s.") % {"service": where}
     strangers = [member for member in team if not staff.filter(pk=member.pk).exists()]
     if strangers:
         errors["team"] = _("Only staff of %(service)s can be on the team: %(names)s.") % {
-            "service": service,
+            "service": where,
             "names": ", ".join(str(member) for member in strangers),
         }
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def case_team_change(*, case: Case, by: User, case_manager: User, team: Sequence[User]) -> Case:
+    """Name another case manager or change the multidisciplinary team, as staff leave and join: the head of
+    the service. Only staff of the case's services; audited (the team as a many-to-many change)."""
+    case = _lock_open_case(case, by, Perm.CASE_APPROVE)
+    _check_case_staff(list(case.services.all()), case_manager, team)
+    with acting_as(by):
+        case.case_manager = case_manager
+        case.save()
+        case.team.set(team)
+    return case
 
 
 def _decide(referral: Referral, by: User, decision: str, status: str, **fields: object) -> TriageDecision:
@@ -262,7 +277,7 @@ def referral_accept(
     service = Service.objects.select_for_update().get(pk=referral.service_id)
     _require_referral(referral, service)
     team = [member for member in team if member.pk != case_manager.pk]
-    _check_case_staff(service, case_manager, team)
+    _check_case_staff([service], case_manager, team)
     override_reason = override_reason.strip()
     _check_room(service, from_other_municipality=referral.from_other_municipality, override_reason=override_reason)
     _check_turn(referral, override_reason)

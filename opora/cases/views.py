@@ -27,6 +27,7 @@ from opora.cases.forms import (
     ActivityFormSet,
     AssessmentForm,
     CaseMoveForm,
+    CaseTeamForm,
     GoalFormSet,
     PlanForm,
     ReferralForm,
@@ -66,6 +67,7 @@ from opora.cases.services import (
     assessed_domains,
     assessment_save,
     case_move,
+    case_team_change,
     children_to_hear,
     current_approved,
     document_approve,
@@ -203,17 +205,37 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/referral_form.html", {"form": form, "query": query})
 
 
-def _triage_staff(request: HttpRequest, service: Service) -> QuerySet[User]:
-    """The staff of ``service`` who may lead or join a case, as far as the head may see staff."""
-    return (
-        scope(
-            request.user,
-            User.objects.filter(is_active=True, memberships__service=service, memberships__role__in=CASE_STAFF_ROLES),
-            Perm.STAFF_VIEW,
-        )
-        .distinct()
-        .order_by("first_name", "last_name")
+def _triage_staff(request: HttpRequest, *services: Service) -> QuerySet[User]:
+    """The staff of ``services`` who may lead or join a case, as far as the head may see staff."""
+    staff = User.objects.filter(
+        is_active=True, memberships__service__in=services, memberships__role__in=CASE_STAFF_ROLES
     )
+    return scope(request.user, staff, Perm.STAFF_VIEW).distinct().order_by("first_name", "last_name")
+
+
+@require(Perm.CASE_APPROVE)
+@require_http_methods(["GET", "POST"])
+def case_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head of service names another case manager or changes the team."""
+    case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_APPROVE, pk=pk)
+    if request.method == "GET":
+        log_view(request, case)
+    initial = {"case_manager": case.case_manager_id, "team": list(case.team.values_list("pk", flat=True))}
+    form = CaseTeamForm(request.POST or None, initial=initial, staff=_triage_staff(request, *case.services.all()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_team_change(
+                case=case,
+                by=acting_user(request),
+                case_manager=form.cleaned_data["case_manager"],
+                team=list(form.cleaned_data["team"]),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The case's team has been saved."))
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/case_team_form.html", {"case": case, "form": form})
 
 
 def _referral_page(request: HttpRequest, referral: Referral, form: TriageForm | None) -> HttpResponse:
@@ -372,6 +394,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             ],
             "referral": scope(user, Referral.objects.filter(case=case), Perm.REFERRAL_VIEW).first(),
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
+            "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
             "form": form,
             **_documents_of(user, case),
         },
