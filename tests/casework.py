@@ -30,8 +30,9 @@ from opora.cases.services import (
     referral_accept,
     referral_record,
 )
-from opora.organisation.models import Service
+from opora.organisation.models import Role, Service
 from opora.people.models import Person, PersonKind
+from tests.conftest import World
 
 PDF = b"%PDF-1.4\n% a preliminary assessment\n"
 
@@ -135,3 +136,11 @@ def save_plan(case: Case, by: User, goals: list[GoalData] | None = None, **value
 
 def approved_plan(case: Case, worker: User, head: User, **values: Any) -> SupportPlan:
     return approve(save_plan(case, worker, **values), worker, head)
+
+
+def head(world: World) -> User:
+    return world.users[Role.HEAD]
+
+
+def worker(world: World) -> User:
+    return world.users[Role.SOCIAL_WORKER]

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.core.identifiers import fake_egn
@@ -124,3 +125,30 @@ def build_world() -> World:
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+# --- A fixed clock, and the child of the case-work tests --------------------------------------------------
+
+FIXED_NOW = datetime.datetime(2026, 3, 2, 7, 10, tzinfo=datetime.UTC)  # Monday 09:10 in Sofia
+
+
+@dataclass
+class Clock:
+    """A fixed ``timezone.now()`` for the test, moved on by hand."""
+
+    now: datetime.datetime
+
+    def advance(self, **delta: float) -> None:
+        self.now += datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fixed = Clock(FIXED_NOW)
+    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
+    return fixed
+
+
+@pytest.fixture
+def child(world: World) -> Person:
+    return make_person(world.own, "Мартин", "Колев")

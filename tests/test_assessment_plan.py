@@ -51,9 +51,11 @@ from tests.casework import (
     approve,
     approved_assessment,
     approved_plan,
+    head,
     make_referral,
     save_assessment,
     save_plan,
+    worker,
 )
 from tests.conftest import World, make_person
 
@@ -69,14 +71,6 @@ def _in_english(settings: Any) -> Iterator[None]:
 @pytest.fixture
 def child(world: World) -> Person:
     return make_person(world.own, "Мартин", "Колев", birth_date=datetime.date(2018, 1, 10))
-
-
-def head(world: World) -> Any:
-    return world.users[Role.HEAD]
-
-
-def worker(world: World) -> Any:
-    return world.users[Role.SOCIAL_WORKER]
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ waiting list's order and places, the tasks the law starts at intake, and who may
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import translation
 
 from opora.audit.models import AppendOnlyError, ChangeEvent
 from opora.cases.models import (
@@ -46,8 +45,8 @@ from opora.cases.services import (
 from opora.core.access import ROLE_PERMISSIONS, Perm, scope
 from opora.organisation.models import Role
 from opora.people.models import Person
-from tests.casework import accept, approved_assessment, approved_plan, make_referral
-from tests.conftest import World, make_person, make_user
+from tests.casework import accept, approved_assessment, approved_plan, head, make_referral, worker
+from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
 
 STATES = [state.value for state in CaseState]
 # How to bring a new (accepted) case to each state, through allowed moves only.
@@ -71,7 +70,6 @@ ALLOWED = {
     (CaseState.REOPENED, CaseState.ASSESSMENT),
     (CaseState.REOPENED, CaseState.CLOSED),
 }
-FIXED_NOW = datetime.datetime(2026, 3, 2, 7, 10, tzinfo=datetime.UTC)  # Monday 09:10 in Sofia
 
 
 @pytest.fixture(autouse=True)
@@ -79,36 +77,6 @@ def _in_english() -> Any:
     """The messages are checked in English: the Bulgarian ones are the translators' to change."""
     with translation.override("en"):
         yield
-
-
-@dataclass
-class Clock:
-    """A fixed ``timezone.now()`` for the test, moved on by hand."""
-
-    now: datetime.datetime
-
-    def advance(self, **delta: float) -> None:
-        self.now += datetime.timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fixed = Clock(FIXED_NOW)
-    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
-    return fixed
-
-
-@pytest.fixture
-def child(world: World) -> Person:
-    return make_person(world.own, "Мартин", "Колев")
-
-
-def head(world: World) -> Any:
-    return world.users[Role.HEAD]
-
-
-def worker(world: World) -> Any:
-    return world.users[Role.SOCIAL_WORKER]
 
 
 def outsider(world: World) -> Any:

@@ -4,7 +4,6 @@ per item per day, e-mailed by the real task worker)."""
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from opora.audit.models import ChangeEvent
@@ -36,47 +35,16 @@ from opora.deadlines.selectors import case_due_items, my_items, overdue_items
 from opora.deadlines.services import RuleSetting, deadline_rules_set, notifications_send
 from opora.organisation.models import Role
 from opora.people.models import Person
-from tests.casework import accept, approved_assessment, approved_plan, make_referral
-from tests.conftest import World, make_person, make_user
+from tests.casework import accept, approved_assessment, approved_plan, head, make_referral, worker
+from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
 
 SOFIA = ZoneInfo("Europe/Sofia")
-FIXED_NOW = datetime.datetime(2026, 3, 2, 7, 10, tzinfo=datetime.UTC)  # Monday 09:10 in Sofia
 
 
 @pytest.fixture(autouse=True)
 def _in_english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-@dataclass
-class Clock:
-    """A fixed ``timezone.now()`` for the test, moved on by hand."""
-
-    now: datetime.datetime
-
-    def advance(self, **delta: float) -> None:
-        self.now += datetime.timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fixed = Clock(FIXED_NOW)
-    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
-    return fixed
-
-
-@pytest.fixture
-def child(world: World) -> Person:
-    return make_person(world.own, "Мартин", "Колев")
-
-
-def head(world: World) -> Any:
-    return world.users[Role.HEAD]
-
-
-def worker(world: World) -> Any:
-    return world.users[Role.SOCIAL_WORKER]
 
 
 def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
