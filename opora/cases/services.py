@@ -753,12 +753,7 @@ def document_submit[D: CaseDocument](*, document: D, by: User, edit_version: int
         raise ValidationError(
             _("Only a draft is submitted; this version is: %(status)s.") % {"status": current.get_status_display()}
         )
-    with acting_as(by):
-        current.status = DocumentStatus.SUBMITTED
-        current.submitted_by, current.submitted_at = by, timezone.now()
-        current.edit_version += 1
-        current.updated_by = by
-        current.save()
+    _advance(current, by, DocumentStatus.SUBMITTED, "submitted")
     document.refresh_from_db()
     return current
 
@@ -776,14 +771,21 @@ def document_approve[D: CaseDocument](*, document: D, by: User, edit_version: in
         _check_assessment_complete(current)
     elif isinstance(current, SupportPlan):
         _check_plan_complete(current)
-    with acting_as(by):
-        current.status = DocumentStatus.APPROVED
-        current.approved_by, current.approved_at = by, timezone.now()
-        current.edit_version += 1
-        current.updated_by = by
-        current.save()
+    _advance(current, by, DocumentStatus.APPROVED, "approved")
     document.refresh_from_db()
     return current
+
+
+def _advance(document: CaseDocument, by: User, status: str, step: str) -> None:
+    """Move a document on (submitted, approved): who and when (``<step>_by``, ``<step>_at``), and a new edit
+    counter, so that a page read before the step cannot save over it."""
+    with acting_as(by):
+        document.status = status
+        setattr(document, f"{step}_by", by)
+        setattr(document, f"{step}_at", timezone.now())
+        document.edit_version += 1
+        document.updated_by = by
+        document.save()
 
 
 @transaction.atomic
