@@ -247,6 +247,21 @@ def test_another_fathers_name_is_another_person(world: World) -> None:
     assert found == []
 
 
+def test_a_boy_and_a_girl_of_one_name_and_birthday_are_two_children(world: World) -> None:
+    born = datetime.date(2013, 10, 15)
+    borislava = make_person(world.own, "Борислава", "Иванова", birth_date=born, sex="female")
+
+    def candidates(sex: str = "") -> list[Person]:
+        found = duplicate_candidates(
+            world.organisation, first_name="Борислав", last_name="Иванова", birth_date=born, sex=sex
+        )
+        return [person for person, _score, _reasons in found]
+
+    assert candidates() == [borislava]  # by the names and the birthday alone, a likely duplicate
+    assert candidates(sex="female") == [borislava]
+    assert candidates(sex="male") == []
+
+
 def test_every_part_of_the_name_must_be_close(world: World) -> None:
     """The same first name and birth date with another family name is another child, however the average
     of the two parts looks."""

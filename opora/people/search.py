@@ -521,6 +521,7 @@ def duplicate_candidates(
     middle_name: str = "",
     birth_date: datetime.date | None = None,
     identifier_digest: str = "",
+    sex: str = "",
     exclude_pk: int | None = None,
     limit: int = 5,
 ) -> list[tuple[Person, float, list[str]]]:
@@ -562,6 +563,8 @@ def duplicate_candidates(
     scored_rows = []
     for row in rows:
         compared = _Compared(*row)
+        if sex and compared.sex and sex != compared.sex and compared.identifier_digest != identifier_digest:
+            continue  # a boy and a girl of one name and birthday (Борислав, Борислава) are two children
         scored = _duplicate_score(compared, first_name, last_name, middle_name, birth_date, identifier_digest)
         if scored is None:
             continue
@@ -581,6 +584,7 @@ class _Compared(NamedTuple):
     pk: int
     identifier_digest: str
     birth_date: datetime.date | None
+    sex: str
     first_name: str
     first_name_latin: str
     middle_name: str

@@ -218,6 +218,7 @@ def _candidates(request: HttpRequest, new: Person) -> list[Candidate]:
         middle_name=new.middle_name,
         birth_date=new.birth_date,
         identifier_digest=new.identifier_digest,
+        sex=new.sex,
     )
     if not found:
         return []
@@ -445,6 +446,7 @@ def _merge_search(request: HttpRequest, survivor: Person) -> HttpResponse:
         middle_name=survivor.middle_name,
         birth_date=survivor.birth_date,
         identifier_digest=survivor.identifier_digest,
+        sex=survivor.sex,
         exclude_pk=survivor.pk,
     )
     may_merge = set(
