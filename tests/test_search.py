@@ -159,6 +159,21 @@ def test_the_list_page_searches(world: World, people: dict[str, Person]) -> None
     assert people["hidden"] not in list(response.context["page"])
 
 
+def test_the_list_page_says_when_more_match_than_it_shows(
+    world: World, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opora.people import views
+
+    monkeypatch.setattr(views, "SEARCH_LIMIT", 2)
+    client = world.client_for(Role.SOCIAL_WORKER)
+    # Three Иван of the own service (Петров, Георгиев; Ивана is close too): more than two.
+    crowded = client.get(reverse("person_list"), {"q": "Иван"})
+    assert crowded.context["more_than_shown"] is True
+    assert "15.03.2016" in crowded.content.decode()
+    narrow = client.get(reverse("person_list"), {"q": "Иван Петров"})
+    assert narrow.context["more_than_shown"] is False
+
+
 # --- Duplicates -------------------------------------------------------------------------------------------
 
 

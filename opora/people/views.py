@@ -81,8 +81,11 @@ def _person(request: HttpRequest, pk: int, permission: str = Perm.PERSON_VIEW) -
 def person_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     people: QuerySet[Person] | list[Person]
+    more_than_shown = False
     if query:
         people = search_people(request.user, query, limit=SEARCH_LIMIT)
+        # As many as the search gives: there are more, equally close (a common name); say how to narrow it.
+        more_than_shown = len(people) >= SEARCH_LIMIT
     else:
         people = _people(request).select_related("settlement").order_by("last_name", "first_name", "middle_name", "pk")
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -90,7 +93,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/person_list.html",
-        {"page": page, "query": query, "can_register": _registering_services(request).exists()},
+        {
+            "page": page,
+            "query": query,
+            "more_than_shown": more_than_shown,
+            "can_register": _registering_services(request).exists(),
+        },
     )
 
 
