@@ -87,12 +87,19 @@ def search_key(text: str) -> str:
 
     Deliberately no more than that. A passport may spell a name another way than the Act ("Mariya" for
     Мария, "Georgi"/"Gueorgui", "Hristo"/"Christo"), and a worker may mistype: those are near matches, not
-    equal keys, and are left to trigram similarity on this key. Guessing equivalences here would merge
-    keys of people who really are different, and duplicate detection must never hide a person.
+    equal keys, and are left to the typo-tolerant comparison of words (opora.people.search). Guessing
+    equivalences here would merge keys of people who really are different, and duplicate detection must
+    never hide a person.
     """
     latin = unicodedata.normalize("NFKD", transliterate(text))
     bare = "".join(character for character in latin if not unicodedata.combining(character))
-    return _NON_ALPHANUMERIC.sub(" ", bare.casefold()).strip()
+    return fold(bare)
+
+
+def fold(text: str) -> str:
+    """``text`` case folded, every run of characters that are not letters or digits one space, in its own
+    alphabet (the last step of ``search_key``; "Марйя" stays one edit from "Мария")."""
+    return _NON_ALPHANUMERIC.sub(" ", text.casefold()).strip()
 
 
 def _is_all_capitals(text: str) -> bool:

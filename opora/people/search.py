@@ -37,7 +37,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from opora.core.access import Perm, scope
-from opora.core.transliteration import search_key
+from opora.core.transliteration import fold, search_key
 from opora.organisation.models import Organisation
 from opora.people.models import IdentityKind, NameWord, Person, Sex, identifier_digest
 from opora.places.models import Settlement
@@ -79,17 +79,6 @@ def word_similarity(query: str, word: str) -> float:
     if len(query) >= 2 and word.startswith(query):
         return 0.85 + 0.15 * len(query) / len(word)
     return float(OSA.normalized_similarity(query, word))
-
-
-def name_similarity(query_words: list[str], name_words: list[str]) -> float:
-    """How well every query word meets a word of the name, in any order: the average of the best meetings,
-    0 when a query word meets nothing."""
-    if not query_words or not name_words:
-        return 0.0
-    best = [max(word_similarity(q, w) for w in name_words) for q in query_words]
-    if min(best) < WORD_THRESHOLD:
-        return 0.0
-    return sum(best) / len(best)
 
 
 # --- Reading the query ------------------------------------------------------------------------------
@@ -453,7 +442,6 @@ def _by_name(people: QuerySet[Person], words: list[str], limit: int) -> list[Per
 # --- Duplicates ---------------------------------------------------------------------------------------------
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_NOT_A_LETTER = re.compile(r"[\W_]+")
 _LATIN = re.compile("[A-Za-z]")
 
 
@@ -467,7 +455,7 @@ def _key(name: str) -> str:
 def _folded(name: str) -> str:
     """A name part in its own alphabet, case folded: a typo in Cyrillic is one edit here ("Марйя" for
     "Мария"), where transliteration may make it two ("maryya" for "mariya")."""
-    return " ".join(_NOT_A_LETTER.sub(" ", name.casefold()).split())
+    return fold(name)
 
 
 def _name_keys(*names: str) -> list[str]:
