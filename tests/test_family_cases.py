@@ -46,3 +46,20 @@ def test_a_case_the_user_may_not_see_is_not_listed(world: World, family: dict[st
     content = response.content.decode()
     assert str(family["mother"]) in content
     assert reverse("case_detail", args=[family["own_case"].pk]) not in content
+
+
+def test_case_pages_name_only_the_people_the_user_may_see(world: World, family: dict[str, Any]) -> None:
+    """A case's people are read through the scope of people: one whom the service no longer works with is
+    not named on its case pages, My tasks or Overdue."""
+    child, case = family["child"], family["own_case"]
+    child.services.remove(world.own)
+    client = world.client_for(Role.SOCIAL_WORKER)
+    for url in (
+        reverse("case_detail", args=[case.pk]),
+        reverse("case_list"),
+        reverse("referral_detail", args=[case.referral_id]),
+        reverse("my_tasks"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert child.last_name not in response.content.decode(), url

@@ -95,6 +95,7 @@ from opora.core.access import (
 )
 from opora.organisation.models import Service
 from opora.people.models import Person, PersonKind
+from opora.people.selectors import visible_people
 
 PAGE_SIZE = 50
 
@@ -103,8 +104,14 @@ def _referrals(request: HttpRequest, permission: str = Perm.REFERRAL_VIEW) -> Qu
     return scope(request.user, Referral.objects.all(), permission)
 
 
-def _with_people(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    return queryset.prefetch_related(Prefetch("people", queryset=Person.objects.order_by("last_name", "first_name")))
+def _with_people(request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` with the people of each row whom the user may see."""
+    return queryset.prefetch_related(Prefetch("people", queryset=visible_people(request.user)))
+
+
+def _people_of(request: HttpRequest, record: Referral | Case) -> QuerySet[Person]:
+    """The people of a referral or a case whom the user may see."""
+    return visible_people(request.user).filter(pk__in=record.people.values("pk"))
 
 
 def _chosen_service(request: HttpRequest, services: QuerySet[Service]) -> Service | None:
@@ -135,7 +142,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     wanted = STATUS_FILTERS[status]
     if wanted is not None:
         referrals = referrals.filter(status__in=wanted)
-    page = Paginator(_with_people(referrals.order_by("-received_at", "-pk")), PAGE_SIZE).get_page(
+    page = Paginator(_with_people(request, referrals.order_by("-received_at", "-pk")), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     # The places on the waiting lists of the services on this page.
@@ -161,7 +168,8 @@ def referral_waiting_list(request: HttpRequest) -> HttpResponse:
     """Each service's waiting list in order, with the places taken and its capacity."""
     services = with_open_cases(scope(request.user, Service.objects.all(), Perm.REFERRAL_VIEW)).order_by("name")
     waiting = _with_people(
-        _referrals(request).filter(status=ReferralStatus.WAITING).select_related("service").order_by("service_id")
+        request,
+        _referrals(request).filter(status=ReferralStatus.WAITING).select_related("service").order_by("service_id"),
     )
     positions = waiting_positions(waiting)
     by_service: dict[int, list[Referral]] = {}
@@ -245,7 +253,7 @@ def _referral_page(request: HttpRequest, referral: Referral, form: TriageForm | 
         "cases/referral_detail.html",
         {
             "referral": referral,
-            "people": referral.people.order_by("last_name", "first_name"),
+            "people": _people_of(request, referral),
             "decisions": scope(request.user, TriageDecision.objects.filter(referral=referral), Perm.REFERRAL_VIEW)
             .select_related("by", "case")
             .order_by("at", "pk"),
@@ -364,7 +372,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     states = CASE_FILTERS[state]
     if states is not None:
         cases = cases.filter(state__in=states)
-    cases = _with_people(cases).prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
+    cases = _with_people(request, cases).prefetch_related(
+        Prefetch("services", queryset=Service.objects.order_by("name"))
+    )
     page = Paginator(cases.order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -380,7 +390,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
         "cases/case_detail.html",
         {
             "case": case,
-            "people": case.people.order_by("last_name", "first_name"),
+            "people": _people_of(request, case),
             "services": case.services.order_by("name"),
             "team": case.team.order_by("first_name", "last_name"),
             "transitions": scope(user, CaseTransition.objects.filter(case=case), Perm.CASE_VIEW)
@@ -544,7 +554,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or change the case's needs assessment (an approved version is kept: this makes the next)."""
     case = _case_for(request, pk, Perm.CASE_WORK)
     latest = latest_version(case, Assessment)
-    children = case.people.filter(kind=PersonKind.CHILD).order_by("last_name", "first_name")
+    children = _people_of(request, case).filter(kind=PersonKind.CHILD)
     form = AssessmentForm(request.POST or None, children=children, initial=AssessmentForm.initial_from(latest))
     conflict: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
@@ -681,7 +691,7 @@ def _print_document(request: HttpRequest, model: type[CaseDocument], pk: int) ->
     context: dict[str, Any] = {
         "case": case,
         "document": document,
-        "people": case.people.order_by("last_name", "first_name"),
+        "people": _people_of(request, case),
         "services": case.services.order_by("name"),
         "organisation": case.organisation,
     }

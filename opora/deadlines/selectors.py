@@ -31,7 +31,7 @@ from opora.deadlines.engine import (
 )
 from opora.deadlines.models import DeadlineRule, Notification
 from opora.organisation.models import Membership, Role, Service
-from opora.people.models import Person
+from opora.people.selectors import visible_people
 
 # How many open cases the notification job reads at a time.
 CHUNK = 500
@@ -215,12 +215,14 @@ def item_link(item: DueItem) -> str:
     return reverse("my_tasks")
 
 
-def rows_for(items: list[DueItem]) -> list[ItemRow]:
-    """``items`` with their cases (and people), referrals, responsible staff and services, in four queries.
-    The items come from scoped rows, so these are records the user already reaches."""
-    people = Prefetch("people", queryset=Person.objects.order_by("last_name", "first_name"))
-    cases = Case.objects.prefetch_related(people).in_bulk({item.case_id for item in items if item.case_id})
-    referrals = Referral.objects.in_bulk({item.referral_id for item in items if item.referral_id and not item.case_id})
+def rows_for(user: Any, items: list[DueItem]) -> list[ItemRow]:
+    """``items`` with their cases (and the people of them the user may see), referrals, responsible staff and
+    services, in a fixed number of queries. The cases and referrals are read through the user's scope."""
+    people = Prefetch("people", queryset=visible_people(user))
+    case_ids = {item.case_id for item in items if item.case_id}
+    cases = scope(user, Case.objects.all(), Perm.CASE_VIEW).prefetch_related(people).in_bulk(case_ids)
+    referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
+    referrals = scope(user, Referral.objects.all(), Perm.REFERRAL_VIEW).in_bulk(referral_ids)
     users = User.objects.in_bulk({pk for item in items for pk in item.responsible_ids})
     services = Service.objects.in_bulk({pk for item in items for pk in item.service_ids})
     return [

@@ -65,7 +65,7 @@ def deadline_rules(request: HttpRequest) -> HttpResponse:
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """The worker's own items: the time limits of the cases they manage or are on the team of, and the tasks
     assigned to them, the earliest first."""
-    rows = rows_for(my_items(request.user, timezone.now()))
+    rows = rows_for(request.user, my_items(request.user, timezone.now()))
     return render(
         request,
         "deadlines/my_tasks.html",
@@ -89,7 +89,7 @@ def _matches(item: DueItem, service_id: int | None, worker_id: int | None) -> bo
 def overdue(request: HttpRequest) -> HttpResponse:
     """Overdue items: one's own, and a head's whole service (the administrator's whole organisation), with how
     many fall to each worker and each service."""
-    everything = rows_for(overdue_items(request.user, timezone.now()))
+    everything = rows_for(request.user, overdue_items(request.user, timezone.now()))
     services = scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name")
     workers = {user.pk: user for row in everything for user in row.responsible}
     service_id = _chosen_id(request, "service", {service.pk for service in services})

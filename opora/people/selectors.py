@@ -3,9 +3,11 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from opora.core.access import Perm, scope
 from opora.organisation.models import Service
 from opora.people.models import (
     Household,
@@ -95,3 +97,9 @@ def family_of(
         members.values(), key=lambda m: (m.person.pk != person.pk, m.person.last_name, m.person.first_name)
     )
     return Family(person=person, households=found_households, members=ordered)
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    """The people ``user`` may see: what other apps' pages use whenever they name people (the people of a
+    case or a referral may include someone registered only by another service)."""
+    return scope(user, Person.objects.all(), Perm.PERSON_VIEW).order_by("last_name", "first_name", "pk")
