@@ -350,3 +350,16 @@ def test_referrals_and_cases_of_the_duplicate_move_to_the_survivor(
         content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk), actor=head
     )
     assert any("people" in event.changes for event in case_events)
+
+
+def test_the_duplicates_offered_for_a_merge_are_the_heads_own_even_when_others_match_as_well(
+    world: World, head: User
+) -> None:
+    """Five equal matches registered earlier by another service must not push the head's own duplicate off
+    the list of five."""
+    for _ in range(5):
+        mother(world.other, "Петя", "Колева", birth_date=MOTHER_BORN, egn=False)
+    survivor = mother(world.own, "Петя", "Колева", birth_date=MOTHER_BORN, egn=False)
+    duplicate = mother(world.own, "Петя", "Колева", birth_date=MOTHER_BORN, egn=False)
+    candidates = fresh_client(head).get(reverse("person_merge", args=[survivor.pk])).context["candidates"]
+    assert [person for person, _reasons in candidates] == [duplicate]

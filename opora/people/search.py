@@ -511,16 +511,20 @@ def duplicate_candidates(
     identifier_digest: str = "",
     sex: str = "",
     exclude_pk: int | None = None,
+    among: QuerySet[Person] | None = None,
     limit: int = 5,
 ) -> list[tuple[Person, float, list[str]]]:
     """People of the whole organisation (every service) who may be the person about to be registered, with
-    a score (1.0 for the same EGN) and the reasons. The caller decides what the user may see of them.
+    a score (1.0 for the same EGN) and the reasons; with ``among``, only people of that (scoped) queryset.
+    Without it, the caller decides what the user may see of them.
 
     The selective keys come first: the same ЕГН; with a birth date, everyone born that day (a few hundred
     in a country), and people of a similar name born on a date the typed one could be a slip for; without
     one, the people of the most similar names.
     """
     people = Person.objects.active().filter(organisation=organisation)
+    if among is not None:
+        people = people.filter(pk__in=among.values("pk"))
     if exclude_pk is not None:
         people = people.exclude(pk=exclude_pk)
     wanted = Q(pk__in=[])

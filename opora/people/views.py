@@ -456,9 +456,7 @@ def _merge_search(request: HttpRequest, survivor: Person) -> HttpResponse:
         identifier_digest=survivor.identifier_digest,
         sex=survivor.sex,
         exclude_pk=survivor.pk,
-    )
-    may_merge = set(
-        mergeable.filter(pk__in=[person.pk for person, _score, _reasons in candidates]).values_list("pk", flat=True)
+        among=mergeable,
     )
     return render(
         request,
@@ -467,7 +465,7 @@ def _merge_search(request: HttpRequest, survivor: Person) -> HttpResponse:
             "person": survivor,
             "query": query,
             "found": found,
-            "candidates": [(person, reasons) for person, _score, reasons in candidates if person.pk in may_merge],
+            "candidates": [(person, reasons) for person, _score, reasons in candidates],
         },
     )
 
