@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -93,6 +94,9 @@ from opora.core.access import (
     require,
     scope,
 )
+
+# The case page shows its due dates: the deadlines app builds on this one, its views on both.
+from opora.deadlines.selectors import case_due_items
 from opora.organisation.models import Service
 from opora.people.models import Person, PersonKind
 from opora.people.selectors import visible_people
@@ -412,9 +416,11 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
 
 
 def _documents_of(user: User, case: Case) -> dict[str, Any]:
-    """The case's assessment and plan (the newest version and the one in force), its reviews and the next
-    review's date, for the case's page."""
+    """The case's assessment and plan (the newest version and the one in force), its reviews, its due dates
+    (worked out once) and the next review's, for the case's page."""
+    deadline_items = case_due_items(case, timezone.now())
     return {
+        "deadline_items": deadline_items,
         "assessment": latest_version(case, Assessment),
         "approved_assessment": current_approved(case, Assessment),
         "plan": latest_version(case, SupportPlan),
@@ -422,7 +428,7 @@ def _documents_of(user: User, case: Case) -> dict[str, Any]:
         "reviews": scope(user, PlanReview.objects.filter(case=case), Perm.CASE_VIEW)
         .select_related("by", "plan", "revised_plan")
         .order_by("-reviewed_on", "-pk"),
-        "review_due": next_review_due(case),
+        "review_due": next_review_due(case, deadline_items),
     }
 
 
