@@ -55,3 +55,12 @@ def test_several_app_servers_share_the_cache_through_redis(tmp_path: Path) -> No
         tmp_path, "shell", "-c", reader, environment="development", REDIS_URL="redis://127.0.0.1:6379/15"
     )
     assert last_line(other_process) == "RedisCache shared"
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_postgresql_runs_without_jit_compilation() -> None:
+    """A page's short queries must not pay for JIT compilation (seen: 290 ms for a 0.2 ms query)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

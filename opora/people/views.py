@@ -10,7 +10,6 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from opora.core.access import (
     require,
     scope,
 )
+from opora.core.pagination import capped_page
 from opora.core.phones import format_phone
 from opora.organisation.models import Service
 from opora.people.forms import (
@@ -88,7 +88,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         more_than_shown = len(people) >= SEARCH_LIMIT
     else:
         people = _people(request).select_related("settlement").order_by("last_name", "first_name", "middle_name", "pk")
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = capped_page(people, PAGE_SIZE, request.GET.get("page"))
     prefetch_related_objects(list(page), Prefetch("services", queryset=Service.objects.order_by("name")))
     return render(
         request,
