@@ -17,6 +17,8 @@ from opora.cases.models import Assessment, Case
 from opora.cases.services import StaleEdit, assessment_save
 from opora.core.identifiers import fake_egn
 from opora.core.phones import format_phone
+from opora.deadlines.models import DeadlineRule
+from opora.deadlines.rules import DEFINITIONS, SETTABLE, RuleCode
 from opora.organisation.models import Role
 from opora.people.models import IdentityKind, Person, PersonKind
 from tests.casework import ALL_DOMAINS, accept, make_referral, save_assessment, worker
@@ -228,3 +230,59 @@ def test_twelve_parallel_saves_of_one_assessment_version_one_is_saved_eleven_are
     assert (len(won), len(refused)) == (1, PARALLEL - 1), results
     loaded.refresh_from_db()
     assert loaded.summary == won[0].summary
+
+
+# --- The organisation's time limits ------------------------------------------------------------------------
+
+
+def rules_post(version: str, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"version": version}
+    for code in SETTABLE:
+        definition = DEFINITIONS[code]
+        data[f"{code}-amount"] = definition.default_amount
+        data[f"{code}-counts_from"] = definition.default_anchor
+        data[f"{code}-is_active"] = "on"
+    return data | changes
+
+
+def rules_version(client: Client) -> str:
+    return str(client.get(reverse("deadline_rules")).context["form"]["version"].value() or "")
+
+
+def test_a_time_limits_save_from_a_page_read_before_a_colleagues_save_is_refused_and_kept(world: World) -> None:
+    first, second = logged_in(world, Role.ADMINISTRATOR, 2)
+    read = rules_version(first)
+    assert rules_version(second) == read
+    assert (
+        first.post(reverse("deadline_rules"), rules_post(read, **{"needs_assessment-amount": "30"})).status_code == 302
+    )
+
+    refused = second.post(reverse("deadline_rules"), rules_post(read, **{"plan_review-amount": "9"}))
+
+    assert refused.status_code == 200
+    assert STALE_RULES in refused.content.decode()
+    form = refused.context["form"]
+    assert form["plan_review-amount"].value() == "9"
+    assert DeadlineRule.objects.get(code=RuleCode.NEEDS_ASSESSMENT).amount == 30
+    assert not DeadlineRule.objects.filter(amount=9).exists()
+    # Saving again from the refused page (it carries the version as it is now) is a deliberate choice.
+    again = second.post(reverse("deadline_rules"), {**form.data})
+    assert again.status_code == 302
+    assert DeadlineRule.objects.get(code=RuleCode.PLAN_REVIEW).amount == 9
+
+
+@postgresql_only
+def test_twelve_parallel_saves_of_the_time_limits_one_is_saved_eleven_are_told(
+    transactional_db: None, world: World
+) -> None:
+    browsers = logged_in(world, Role.ADMINISTRATOR, PARALLEL)
+    read = rules_version(browsers[0])
+    url = reverse("deadline_rules")
+    posts = [rules_post(read, **{"needs_assessment-amount": str(10 + index)}) for index in range(PARALLEL)]
+
+    responses = post_at_once(browsers, url, posts)
+
+    saved = [index for index, response in enumerate(responses) if getattr(response, "status_code", None) == 302]
+    told = refusals(responses, STALE_RULES)
+    assert (len(saved), len(told)) == (1, PARALLEL - 1), responses
+    assert DeadlineRule.objects.get(code=RuleCode.NEEDS_ASSESSMENT).amount == 10 + saved[0]
