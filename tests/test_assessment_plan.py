@@ -4,14 +4,12 @@ tied to the documents, optimistic locking (two real sessions at once on PostgreS
 printable documents."""
 
 import datetime
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -57,6 +55,7 @@ from tests.casework import (
     save_plan,
     worker,
 )
+from tests.concurrency import postgresql_only, run_at_once
 from tests.conftest import World, make_person
 
 
@@ -421,35 +420,6 @@ def test_a_save_from_a_version_someone_changed_since_is_refused(world: World, ca
     assert refused.value.current.pk == first.pk
     first.refresh_from_db()
     assert first.summary == "Главата промени."
-
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="two sessions at once need row locks: SQLite serialises whole-database writes, PostgreSQL pass only",
-)
-
-
-def run_at_once(*saves: Callable[[], Any]) -> list[Any]:
-    """Run ``saves`` in threads of their own (each with its own database connection), released together;
-    what each returned or raised."""
-    start = threading.Barrier(len(saves))
-    results: list[Any] = [None] * len(saves)
-
-    def run(index: int, save: Callable[[], Any]) -> None:
-        try:
-            start.wait()
-            results[index] = save()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, save)) for index, save in enumerate(saves)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @postgresql_only

@@ -311,7 +311,8 @@ def test_changing_a_value_changes_the_due_dates_and_is_audited(world: World, chi
     ).latest("pk")
     assert change.actor == world.users[Role.ADMINISTRATOR]
     assert change.changes["amount"] == [None, 30]  # the first save of the organisation's own value
-    client.post(reverse("deadline_rules"), rules_form(**{"needs_assessment-amount": "25"}))
+    read_at = client.get(reverse("deadline_rules")).context["form"]["version"].value()
+    client.post(reverse("deadline_rules"), rules_form(version=read_at, **{"needs_assessment-amount": "25"}))
     assert ChangeEvent.objects.filter(object_id=str(rule.pk)).latest("pk").changes["amount"] == [30, 25]
     assert 'value="25"' in client.get(reverse("deadline_rules")).content.decode()
 

@@ -51,6 +51,7 @@ from opora.cases.models import (
 )
 from opora.cases.selectors import open_case_count, waiting_ahead
 from opora.core.access import Perm, has_permission, has_permission_on, scope
+from opora.core.conflicts import StaleEdit
 from opora.organisation.models import Role, Service, ServiceKind
 from opora.people.models import Person, PersonKind
 
@@ -519,15 +520,6 @@ def task_complete(*, task: CaseTask, by: User, note: str) -> CaseTask:
 
 # A child of this age or older is heard in every procedure that concerns them (Child Protection Act, art. 15).
 CHILD_HEARD_FROM_AGE = 10
-
-
-class StaleEdit(ValidationError):
-    """A save or a decision based on a version of the document that someone has changed since the form was
-    read. ``current`` is the version as it is now (None if there is none)."""
-
-    def __init__(self, message: str, current: CaseDocument | None) -> None:
-        super().__init__(message, code="stale")
-        self.current = current
 
 
 @dataclass

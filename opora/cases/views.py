@@ -6,11 +6,9 @@ Every record is reached through ``scope()`` or ``get_for_user_or_404()``; every 
 case or a task is written to the view log.
 """
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -94,6 +92,7 @@ from opora.core.access import (
     require,
     scope,
 )
+from opora.core.conflicts import conflict, differences
 
 # The case page shows its due dates: the deadlines app builds on this one, its views on both.
 from opora.deadlines.selectors import case_due_items
@@ -511,33 +510,6 @@ def _case_for(request: HttpRequest, pk: int, permission: str) -> Case:
     return case
 
 
-def _shown(field: forms.Field, value: Any) -> str:
-    """A value as a person reads it, to compare what was saved with what was typed."""
-    if value in (None, "", [], ()):
-        return "—"
-    if isinstance(field, forms.ModelMultipleChoiceField):
-        pks = {str(getattr(item, "pk", item)) for item in value}
-        return ", ".join(sorted(str(item) for item in field.queryset.filter(pk__in=pks))) or "—"  # type: ignore[union-attr]
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_shown(field, item) for item in value)
-    choices = {str(key): label for key, label in getattr(field, "choices", [])}
-    if choices:
-        return str(choices.get(str(value), value))
-    return value.strftime("%d.%m.%Y") if isinstance(value, datetime.date) else str(value).strip()
-
-
-def differences(form: forms.Form, saved: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(field, as saved now, as typed) for every field where the two differ."""
-    rows = []
-    for name, field in form.fields.items():
-        if isinstance(field.widget, forms.HiddenInput):
-            continue
-        theirs, yours = _shown(field, saved.get(name)), _shown(field, form.cleaned_data.get(name))
-        if theirs != yours:
-            rows.append((str(field.label), theirs, yours))
-    return rows
-
-
 def _rebased[F: VersionedForm](request: HttpRequest, form_class: type[F], stale: StaleEdit, **kwargs: Any) -> F:
     """The form as the user typed it, now carrying the version saved meanwhile: the refusal is shown next to
     it, and saving again (having seen the other change) replaces that version knowingly."""
@@ -594,7 +566,17 @@ def _as_assessment(stale: StaleEdit) -> Assessment | None:
 
 
 def _conflict(stale: StaleEdit, rows: list[tuple[str, str, str]]) -> dict[str, Any]:
-    return {"current": stale.current, "rows": rows}
+    current = stale.current
+    if current is None:
+        return conflict(_("Someone else saved this document while you were editing it"), rows)
+    detail = "assessment_detail" if isinstance(current, Assessment) else "plan_detail"
+    return conflict(
+        _("Someone else saved this document while you were editing it"),
+        rows,
+        link=reverse(detail, args=[current.pk]),
+        link_text=_("See version %(number)s as %(who)s saved it")
+        % {"number": current.number, "who": current.updated_by},
+    )
 
 
 def _document_page(

@@ -15,8 +15,12 @@ class DeadlineRulesForm(forms.Form):
     """The organisation's values of every time limit that may be changed: three fields per limit, named
     ``<code>-amount``, ``<code>-counts_from`` and ``<code>-is_active``."""
 
-    def __init__(self, *args: Any, values: dict[str, RuleValue], **kwargs: Any) -> None:
+    # The version of the limits the page was read at (``rules_version``): a save over a newer one is refused.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, values: dict[str, RuleValue], version: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = version
         for code in SETTABLE:
             definition, value = DEFINITIONS[code], values[code]
             self.fields[f"{code}-amount"] = forms.IntegerField(

@@ -5,6 +5,8 @@ security policy), so it has no ``scope_by``; a ``Notification`` belongs to the o
 and is reached only as theirs.
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +31,8 @@ class DeadlineRule(models.Model):
     amount = models.PositiveIntegerField(_("period"), validators=[MinValueValidator(1), MaxValueValidator(MAX_AMOUNT)])
     counts_from = models.CharField(_("counts from"), max_length=40, choices=Anchor.choices)
     is_active = models.BooleanField(_("watched"), default=True)
+    # Moved on by every change, so that a settings page read before someone else's save cannot save over it.
+    edit_version = models.PositiveIntegerField(_("edit counter"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("time limit")
@@ -50,6 +54,12 @@ class DeadlineRule(models.Model):
             raise ValidationError({"code": _("This time limit is set by law and cannot be changed.")})
         if self.counts_from not in self.definition.anchors:
             raise ValidationError({"counts_from": _("This time limit cannot count from that moment.")})
+
+
+def rules_version(rules: Iterable[DeadlineRule]) -> str:
+    """The version of an organisation's time limits as one settings page reads them: each saved limit and its
+    edit counter ("" while none is saved), so that any change by someone else makes it differ."""
+    return ",".join(sorted(f"{rule.code}.{rule.edit_version}" for rule in rules))
 
 
 class Notification(models.Model):

@@ -29,7 +29,7 @@ from opora.deadlines.engine import (
     default_values,
     task_item,
 )
-from opora.deadlines.models import DeadlineRule, Notification
+from opora.deadlines.models import DeadlineRule, Notification, rules_version
 from opora.organisation.models import Membership, Role, Service
 from opora.people.selectors import visible_people
 
@@ -43,6 +43,11 @@ CHUNK = 500
 def rule_values(organisation_id: int) -> dict[str, RuleValue]:
     """The time limits as the organisation has set them; a limit it has not set keeps its default."""
     return rule_values_of([organisation_id])[organisation_id]
+
+
+def current_rules_version(organisation_id: int) -> str:
+    """The version of the organisation's time limits that the settings page carries (see ``rules_version``)."""
+    return rules_version(DeadlineRule.objects.filter(organisation_id=organisation_id).only("code", "edit_version"))
 
 
 def rule_values_of(organisation_ids: Iterable[int]) -> dict[int, dict[str, RuleValue]]:

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from opora.accounts.models import User
 from opora.audit.context import acting_as
 from opora.core.access import Perm, has_permission
+from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem, local_day
-from opora.deadlines.models import DeadlineRule, Notification
+from opora.deadlines.models import DeadlineRule, Notification, rules_version
 from opora.deadlines.rules import SETTABLE
 from opora.deadlines.selectors import all_open_items, heads_of, item_link
 from opora.deadlines.tasks import send_deadline_email
@@ -37,18 +38,45 @@ class RuleSetting:
 
 
 @transaction.atomic
-def deadline_rules_set(*, organisation: Organisation, settings_by_code: Mapping[str, RuleSetting], by: User) -> None:
+def deadline_rules_set(
+    *,
+    organisation: Organisation,
+    settings_by_code: Mapping[str, RuleSetting],
+    by: User,
+    version: str | None = None,
+) -> None:
     """Save the organisation's values of the time limits that may be changed (a limit set by law may not).
-    Each change is in the audit trail under ``by``."""
+    ``version`` is the one the settings page was read at (None when no page was read): refused
+    (``StaleEdit``) when someone saved the limits since, checked under the lock so that of two saves at once
+    the second sees the first. Each change is in the audit trail under ``by``."""
     if not has_permission(by, Perm.ORGANISATION_MANAGE) or by.organisation_id != organisation.pk:
         raise PermissionDenied
-    existing = {rule.code: rule for rule in DeadlineRule.objects.select_for_update().filter(organisation=organisation)}
+    # The organisation's row is the lock: a limit not saved yet has no row of its own to lock.
+    Organisation.objects.select_for_update().only("pk").get(pk=organisation.pk)
+    rules = list(DeadlineRule.objects.select_for_update().filter(organisation=organisation))
+    if version is not None and rules_version(rules) != version:
+        raise StaleEdit(
+            _(
+                "Someone else saved the time limits after you opened the page. Nothing you typed was saved, and "
+                "nothing of theirs was overwritten: your values are kept below, the saved ones are on the page "
+                "when you open it again. Save again to replace them with yours."
+            ),
+            rules,
+        )
+    existing = {rule.code: rule for rule in rules}
     with acting_as(by):
         for code, chosen in settings_by_code.items():
             if code not in SETTABLE:
                 raise PermissionDenied
             rule = existing.get(code) or DeadlineRule(organisation=organisation, code=code)
+            if rule.pk is not None and (rule.amount, rule.counts_from, rule.is_active) == (
+                chosen.amount,
+                chosen.counts_from,
+                chosen.is_active,
+            ):
+                continue
             rule.amount, rule.counts_from, rule.is_active = chosen.amount, chosen.counts_from, chosen.is_active
+            rule.edit_version = rule.edit_version + 1 if rule.pk is not None else 1
             rule.full_clean()
             rule.save()
 

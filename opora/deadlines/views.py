@@ -16,11 +16,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from opora.core.access import Perm, acting_user, organisation_of, require, scope
+from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem
 from opora.deadlines.forms import DeadlineRulesForm, MarkReadForm
+from opora.deadlines.models import rules_version
 from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE
 from opora.deadlines.selectors import (
     ItemRow,
+    current_rules_version,
     my_items,
     notifications_of,
     overdue_items,
@@ -37,10 +40,18 @@ from opora.organisation.models import Service
 @require_http_methods(["GET", "POST"])
 def deadline_rules(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request)
-    form = DeadlineRulesForm(request.POST or None, values=rule_values(organisation.pk))
+    version = current_rules_version(organisation.pk)
+    form = DeadlineRulesForm(request.POST or None, values=rule_values(organisation.pk), version=version)
     if request.method == "POST" and form.is_valid():
         try:
-            deadline_rules_set(organisation=organisation, settings_by_code=form.chosen(), by=acting_user(request))
+            deadline_rules_set(
+                organisation=organisation,
+                settings_by_code=form.chosen(),
+                by=acting_user(request),
+                version=form.cleaned_data["version"],
+            )
+        except StaleEdit as stale:
+            form = _rebased_rules_form(request, stale, organisation.pk)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -56,6 +67,18 @@ def deadline_rules(request: HttpRequest) -> HttpResponse:
             "settable_count": len(SETTABLE),
         },
     )
+
+
+def _rebased_rules_form(request: HttpRequest, stale: StaleEdit, organisation_id: int) -> DeadlineRulesForm:
+    """The values as the administrator typed them, now carrying the version saved meanwhile: saving again,
+    having been told, replaces the other save knowingly."""
+    version = rules_version(stale.current)
+    data = request.POST.copy()
+    data["version"] = version
+    form = DeadlineRulesForm(data, values=rule_values(organisation_id), version=version)
+    form.is_valid()
+    form.add_error(None, stale.messages)
+    return form
 
 
 # --- My tasks and Overdue ---------------------------------------------------------------------------------

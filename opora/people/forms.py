@@ -228,7 +228,6 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
         for name in NAME_FIELDS:
             if name in cleaned:
                 cleaned[name] = self._clean_name(name)
-        self._check_version()
         kind = cleaned.get("kind")
         if kind == PersonKind.UNBORN:
             self._clean_unborn(cleaned)
@@ -240,24 +239,6 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
             for name in ("first_name_latin", "middle_name_latin", "last_name_latin"):
                 cleaned[name] = ""  # filled by transliteration when saved
         return cleaned
-
-    def _check_version(self) -> None:
-        """Two people editing one record: the second is told rather than silently overwriting the first."""
-        if self.creating:
-            return
-        current = self.instance.updated_at.isoformat()
-        if self.cleaned_data.get("version") != current:
-            # Carry the current version, so that saving again (after checking) is a deliberate choice.
-            data: Any = self.data
-            self.data = data = data.copy()
-            data[self.add_prefix("version")] = current
-            self.add_error(
-                None,
-                _(
-                    "Someone else changed this person's record after you opened it. Your values are kept below: "
-                    "open the record in another tab to see the changes, then save again to keep yours."
-                ),
-            )
 
     def _clean_unborn(self, cleaned: dict[str, Any]) -> None:
         """An unborn child has a due date and a mother, and no birth date or identifier yet."""
@@ -338,6 +319,14 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
             self.add_error("sex", message)
         else:
             cleaned["sex"] = sex
+
+    def refuse_taken_identifier(self) -> None:
+        """A colleague registered the same number at the same moment, after this form checked it: the form's
+        own message, next to the number, with everything typed kept."""
+        kind = self.cleaned_data.get("identity_kind") or IdentityKind.NONE
+        self._check_not_registered_twice(kind, self._identifier_number(self.cleaned_data, kind))
+        if "identifier" not in self.errors:
+            self.add_error("identifier", _("This number is already registered."))
 
     def _check_not_registered_twice(self, kind: str, number: str) -> None:
         """One identifier, one person in the organisation: say who it is when the user may see them."""

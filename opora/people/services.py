@@ -4,13 +4,17 @@ households. Each runs in a transaction and calls ``full_clean()`` on what it sav
 import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
 from opora.audit.context import acting_as
+from opora.audit.models import ChangeEvent
+from opora.core.conflicts import StaleEdit
 from opora.organisation.models import Service
 from opora.people.models import (
     Household,
@@ -31,18 +35,74 @@ def person_register(*, person: Person, service: Service) -> Person:
     if service.organisation_id != person.organisation_id:
         raise ValueError("the service belongs to another organisation")
     person.full_clean()
-    person.save()
+    _save_unless_identifier_taken(person)
     person.services.add(service)
     return person
 
 
+class IdentifierTaken(ValidationError):
+    """Another person of the organisation holds the identifier: saved by a colleague at the same moment,
+    after this person's form had checked it."""
+
+    def __init__(self) -> None:
+        super().__init__({"identifier": _("This number is already registered.")}, code="identifier_taken")
+
+
+def _save_unless_identifier_taken(person: Person) -> None:
+    """Save ``person``; the unique constraint on the identifier is the backstop for two saves at once, and
+    its failure is told as the refusal it is, never as a server error."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        taken = Person.objects.filter(
+            organisation_id=person.organisation_id, identifier_digest=person.identifier_digest
+        ).exclude(pk=person.pk)
+        if person.identifier_digest and taken.exists():
+            raise IdentifierTaken from None
+        raise
+
+
+def last_change_of(person: Person) -> tuple[User | None, datetime.datetime | None]:
+    """Who saved the person last and when, from the audit trail (nobody, if no change was recorded)."""
+    event = (
+        ChangeEvent.objects.filter(content_type=ContentType.objects.get_for_model(Person), object_id=str(person.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return (event.actor, event.at) if event is not None else (None, None)
+
+
+def _check_person_fresh(current: Person, version: str) -> None:
+    """Refuse a save whose form was read from the person as they were before someone else's save."""
+    if current.updated_at.isoformat() == version:
+        return
+    who, when = last_change_of(current)
+    raise StaleEdit(
+        _(
+            "%(who)s changed this person's record on %(when)s, after you opened it. Nothing you typed was saved, "
+            "and nothing of theirs was overwritten: your values are kept below. Compare them with theirs, then "
+            "save again to replace them with yours."
+        )
+        % {
+            "who": str(who) if who is not None else _("Someone else"),
+            "when": timezone.localtime(when or current.updated_at).strftime("%d.%m.%Y %H:%M"),
+        },
+        current,
+    )
+
+
 @transaction.atomic
-def person_update(*, person: Person) -> Person:
-    """Save the changes to a person. When an unborn child is born (registered now as a child), the mother
-    recorded with the pregnancy becomes a "mother" relation, so that she stays in the family."""
+def person_update(*, person: Person, version: str) -> Person:
+    """Save the changes to a person read at ``version`` (the record's last change, as the form carried it):
+    refused (``StaleEdit``) when someone saved the person since, checked under the row's lock so that of two
+    saves at once the second sees the first. When an unborn child is born (registered now as a child), the
+    mother recorded with the pregnancy becomes a "mother" relation, so that she stays in the family."""
     before = Person.objects.select_for_update().get(pk=person.pk)
+    _check_person_fresh(before, version)
     person.full_clean()
-    person.save()
+    _save_unless_identifier_taken(person)
     if before.kind == PersonKind.UNBORN and person.kind != PersonKind.UNBORN and before.mother_id is not None:
         exists = Relationship.objects.filter(
             person=person, relative_id=before.mother_id, kind=RelationshipKind.MOTHER, end_date__isnull=True

@@ -26,6 +26,7 @@ from opora.core.access import (
     require,
     scope,
 )
+from opora.core.conflicts import StaleEdit, conflict, differences
 from opora.core.pagination import capped_page
 from opora.core.phones import format_phone
 from opora.organisation.models import Service
@@ -42,6 +43,7 @@ from opora.people.records import records_of
 from opora.people.search import duplicate_candidates, rank_people, search_people
 from opora.people.selectors import family_of, relationships_of
 from opora.people.services import (
+    IdentifierTaken,
     household_create,
     household_join,
     person_register,
@@ -199,9 +201,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if not form.cleaned_data.get("different_person"):
             candidates = _candidates(request, form.save(commit=False))
         if not candidates:
-            person = person_register(person=form.save(commit=False), service=form.cleaned_data["service"])
-            messages.success(request, _("The person has been registered."))
-            return redirect("person_detail", pk=person.pk)
+            try:
+                person = person_register(person=form.save(commit=False), service=form.cleaned_data["service"])
+            except IdentifierTaken:
+                form.refuse_taken_identifier()
+            else:
+                messages.success(request, _("The person has been registered."))
+                return redirect("person_detail", pk=person.pk)
     return render(request, "people/person_form.html", {"form": form, "person": person, "candidates": candidates})
 
 
@@ -249,18 +255,64 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, Perm.PERSON_MANAGE)
     if request.method == "GET":
         log_view(request, person)
-    form = PersonForm(
-        request.POST or None,
+    can_see_identifier = has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person)
+    form = _edit_form(request, request.POST or None, person, can_see_identifier)
+    shown_conflict: dict[str, Any] | None = None
+    if request.method == "POST" and form.is_valid():
+        typed = form.save(commit=False)
+        try:
+            person_update(person=typed, version=form.cleaned_data.get("version") or "")
+        except StaleEdit as stale:
+            rows = _person_differences(form, stale.current, typed, can_see_identifier)
+            form = _rebased_person_form(request, stale, can_see_identifier)
+            shown_conflict = conflict(_("Someone else saved this person's record while you were editing it"), rows)
+        except IdentifierTaken:
+            form.refuse_taken_identifier()
+        else:
+            messages.success(request, _("The person has been saved."))
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person, "conflict": shown_conflict})
+
+
+def _edit_form(request: HttpRequest, data: Any, person: Person, can_see_identifier: bool) -> PersonForm:
+    return PersonForm(
+        data,
         instance=person,
         organisation=organisation_of(request),
         people=_people(request),
-        can_see_identifier=has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person),
+        can_see_identifier=can_see_identifier,
     )
-    if request.method == "POST" and form.is_valid():
-        person_update(person=form.save(commit=False))
-        messages.success(request, _("The person has been saved."))
-        return redirect("person_detail", pk=person.pk)
-    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+def _rebased_person_form(request: HttpRequest, stale: StaleEdit, can_see_identifier: bool) -> PersonForm:
+    """The form as the user typed it, now carrying the version saved meanwhile: the refusal is shown above
+    it, and saving again (having seen the other change) replaces that version knowingly."""
+    current: Person = stale.current
+    data = request.POST.copy()
+    data["version"] = current.updated_at.isoformat()
+    form = _edit_form(request, data, current, can_see_identifier)
+    form.is_valid()
+    form.add_error(None, stale.messages)
+    return form
+
+
+def _person_differences(
+    form: PersonForm, current: Person, typed: Person, can_see_identifier: bool
+) -> list[tuple[str, str, str]]:
+    """(field, saved now, typed) where the colleague's save and what the user typed differ. The Latin names
+    are compared as they would be saved (transliterated), and a number the user may not see stays masked."""
+    typed.fill_latin_names()
+
+    def values(person: Person) -> dict[str, Any]:
+        found = {name: getattr(person, name) for name in PersonForm.Meta.fields}
+        found["phone"] = format_phone(person.phone) if person.phone else ""
+        same_number = current.identifier_digest == typed.identifier_digest
+        found["identifier"] = (
+            person.identifier if can_see_identifier else "" if same_number else person.masked_identifier
+        )
+        return found
+
+    return differences(form, values(current), values(typed))
 
 
 # --- Relations ---------------------------------------------------------------------------------------
