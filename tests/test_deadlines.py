@@ -676,3 +676,50 @@ def test_the_migration_gives_existing_organisations_the_defaults_of_the_code(wor
     assert {(rule.code, rule.amount, rule.counts_from, rule.is_active) for rule in rows} == {
         (code, DEFINITIONS[code].default_amount, DEFINITIONS[code].default_anchor, True) for code in SETTABLE
     }
+
+
+def test_the_overdue_page_costs_the_same_queries_for_5_and_50_rows_and_shows_a_page_at_a_time(
+    world: World, clock: Clock
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opora.deadlines.views import OVERDUE_PAGE_SIZE
+
+    letters = "абвгдежзиклмнопрстуфхцчшщ"
+    made: list[int] = []
+
+    def signal(count: int) -> None:
+        for _number in range(count):
+            made.append(len(made))
+            name = letters[len(made) % 25] + letters[len(made) // 25]
+            child = make_person(world.own, f"Дете{name}", "Колев")
+            make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+
+    def queries() -> tuple[int, str]:
+        client = world.client_for(Role.HEAD)
+        client.get(reverse("overdue"))
+        with CaptureQueriesContext(connection) as captured:
+            content = client.get(reverse("overdue")).content.decode()
+        return len(captured), content
+
+    signal(5)
+    clock.advance(minutes=5)
+    at_5, content = queries()
+    assert sum(f'href="{reverse("referral_detail", args=[pk])}"' in content for pk in _referral_ids()) == 5
+    signal(45)
+    clock.advance(minutes=5)
+    at_50, content = queries()
+    assert at_50 == at_5
+    assert CaseTask.objects.filter(done_at__isnull=True).count() == 50
+    page_two = world.client_for(Role.HEAD).get(reverse("overdue"), {"page": 2}).content.decode()
+    referral_links = {reverse("referral_detail", args=[pk]) for pk in _referral_ids()}
+    on_one = {link for link in referral_links if f'href="{link}"' in content}
+    on_two = {link for link in referral_links if f'href="{link}"' in page_two}
+    assert len(on_one) == OVERDUE_PAGE_SIZE
+    assert len(on_two) == OVERDUE_PAGE_SIZE
+    assert not on_one & on_two
+
+
+def _referral_ids() -> list[int]:
+    return [pk for pk in CaseTask.objects.values_list("referral_id", flat=True) if pk is not None]
