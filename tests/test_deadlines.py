@@ -33,7 +33,7 @@ from opora.deadlines.models import DeadlineRule, Notification
 from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE, Anchor, PeriodUnit, RuleCode
 from opora.deadlines.selectors import case_due_items, my_items, overdue_items
 from opora.deadlines.services import RuleSetting, deadline_rules_set, notifications_send
-from opora.organisation.models import Role
+from opora.organisation.models import Membership, Role
 from opora.people.models import Person
 from tests.casework import accept, approved_assessment, approved_plan, head, make_referral, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
@@ -502,7 +502,9 @@ def test_my_tasks_cost_the_same_queries_for_more_cases(world: World, clock: Cloc
 # --- Notifications ---------------------------------------------------------------------------------------------
 
 
-def test_notifications_are_written_once_per_item_per_day(world: World, child: Person, clock: Clock) -> None:
+def test_notifications_are_written_once_per_item_and_person_not_every_day(
+    world: World, child: Person, clock: Clock
+) -> None:
     case = new_case(world, child)
     clock.advance(days=18)  # 20 March: both terms end in two days
 
@@ -515,7 +517,57 @@ def test_notifications_are_written_once_per_item_per_day(world: World, child: Pe
     assert all(text.startswith(f"Случай № {case.pk}: ") for text in texts)  # in the organisation's language
     assert all("Колев" not in text for text in texts)
     clock.advance(days=1)
-    assert notifications_send(now=clock.now) == 2
+    assert notifications_send(now=clock.now) == 0  # still due soon: told already
+    clock.advance(days=2)  # 23 March: both overdue, told once more to the worker, and to the head
+    assert notifications_send(now=clock.now) == 4
+    for _day in range(5):
+        clock.advance(days=1)
+        assert notifications_send(now=clock.now) == 0
+    assert Notification.objects.filter(user=worker(world)).count() == 4
+    assert Notification.objects.filter(user=head(world)).count() == 2
+
+
+def test_a_worker_who_left_the_service_is_not_notified_about_its_cases(
+    world: World, child: Person, clock: Clock
+) -> None:
+    new_case(world, child)  # she stays the case manager on the record
+    Membership.objects.filter(user=worker(world)).delete()
+    clock.advance(days=21)
+    notifications_send(now=clock.now)
+    assert not Notification.objects.filter(user=worker(world)).exists()
+    assert Notification.objects.filter(user=head(world)).count() == 2
+
+
+def test_the_e_mail_asks_again_whether_the_worker_may_still_see_the_case(
+    transactional_db: None, world: World, clock: Clock
+) -> None:
+    new_case(world, make_person(world.own, "Мартин", "Колев"))
+    clock.advance(days=21)
+    call_command("send_deadline_notifications", verbosity=0)
+    Membership.objects.filter(user=worker(world)).delete()  # she leaves before the worker runs
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert [message.to for message in mail.outbox] == [["head@example.org"]]
+    assert not Notification.objects.filter(user=worker(world), emailed_at__isnull=False).exists()
+
+
+def test_the_menu_badge_counts_unread_notifications_in_one_query(world: World, child: Person, clock: Clock) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opora.core.access import memberships
+    from opora.deadlines.selectors import unread_notifications
+
+    new_case(world, child)
+    clock.advance(days=21)
+    notifications_send(now=clock.now)
+    user = worker(world)
+    memberships(user)  # her roles, read once per request by the middleware
+    with CaptureQueriesContext(connection) as queries:
+        assert unread_notifications(user).count() == 2
+    assert len(queries) == 1
+    assert unread_notifications(head(world)).count() == 2
 
 
 def test_nothing_is_notified_before_the_lead_time(world: World, child: Person, clock: Clock) -> None:
@@ -625,3 +677,50 @@ def test_the_migration_gives_existing_organisations_the_defaults_of_the_code(wor
     assert {(rule.code, rule.amount, rule.counts_from, rule.is_active) for rule in rows} == {
         (code, DEFINITIONS[code].default_amount, DEFINITIONS[code].default_anchor, True) for code in SETTABLE
     }
+
+
+def test_the_overdue_page_costs_the_same_queries_for_5_and_50_rows_and_shows_a_page_at_a_time(
+    world: World, clock: Clock
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opora.deadlines.views import OVERDUE_PAGE_SIZE
+
+    letters = "абвгдежзиклмнопрстуфхцчшщ"
+    made: list[int] = []
+
+    def signal(count: int) -> None:
+        for _number in range(count):
+            made.append(len(made))
+            name = letters[len(made) % 25] + letters[len(made) // 25]
+            child = make_person(world.own, f"Дете{name}", "Колев")
+            make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+
+    def queries() -> tuple[int, str]:
+        client = world.client_for(Role.HEAD)
+        client.get(reverse("overdue"))
+        with CaptureQueriesContext(connection) as captured:
+            content = client.get(reverse("overdue")).content.decode()
+        return len(captured), content
+
+    signal(5)
+    clock.advance(minutes=5)
+    at_5, content = queries()
+    assert sum(f'href="{reverse("referral_detail", args=[pk])}"' in content for pk in _referral_ids()) == 5
+    signal(45)
+    clock.advance(minutes=5)
+    at_50, content = queries()
+    assert at_50 == at_5
+    assert CaseTask.objects.filter(done_at__isnull=True).count() == 50
+    page_two = world.client_for(Role.HEAD).get(reverse("overdue"), {"page": 2}).content.decode()
+    referral_links = {reverse("referral_detail", args=[pk]) for pk in _referral_ids()}
+    on_one = {link for link in referral_links if f'href="{link}"' in content}
+    on_two = {link for link in referral_links if f'href="{link}"' in page_two}
+    assert len(on_one) == OVERDUE_PAGE_SIZE
+    assert len(on_two) == OVERDUE_PAGE_SIZE
+    assert not on_one & on_two
+
+
+def _referral_ids() -> list[int]:
+    return [pk for pk in CaseTask.objects.values_list("referral_id", flat=True) if pk is not None]

@@ -69,8 +69,10 @@ def test_an_invalid_number_is_refused_with_a_code_and_a_message(typed: str) -> N
 @pytest.mark.parametrize(
     ("e164", "shown"),
     [
-        ("+359888123456", "088 812 3456"),  # Bulgarian: as dialled in Bulgaria
-        ("+35929876543", "02 987 6543"),
+        ("+359888123456", "0888 123 456"),  # Bulgarian mobile: the operator's four digits, then 3 + 3
+        ("+359899765432", "0899 765 432"),
+        ("+35929876543", "02 987 6543"),  # Sofia landline: 02, then 3 + 4
+        ("+35932123456", "032 123 456"),  # another city: its area code
         ("+442079460958", "+44 20 7946 0958"),  # foreign: with the country code
         ("+4930901820", "+49 30 901820"),
     ],

@@ -16,6 +16,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from tests.conftest import World
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "opora"
 PO_FILE = PACKAGE / "locale" / "bg" / "LC_MESSAGES" / "django.po"
@@ -140,3 +142,32 @@ def test_django_serves_the_compiled_bulgarian_catalogue() -> None:
     assert not stale, "the compiled catalogue is out of date; run `make install`:\n" + "\n".join(stale)
     with translation.override("en"):
         assert translation.gettext("Services") == "Services"
+
+
+def test_allauth_pages_read_in_correct_bulgarian(world: World) -> None:
+    """allauth's own catalogue has typos and a spoken register; ours translates those msgids again."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from opora.organisation.models import Role
+
+    client = world.client_for(Role.SOCIAL_WORKER)
+    email_page = client.get(reverse("account_email"), HTTP_ACCEPT_LANGUAGE="bg").content.decode()
+    assert "Имейл адреси" in email_page
+    assert "Добавяне на имейл адрес" in email_page
+    assert "Добяне" not in email_page
+    assert "E-mail адреси" not in email_page
+    login_page = Client().get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="bg").content.decode()
+    assert "Забравена парола?" in login_page
+    assert "Забрави си паролата?" not in login_page
+
+
+def test_deadline_sources_carry_no_notes_meant_for_developers() -> None:
+    from django.utils import translation
+
+    from opora.deadlines.rules import DEFINITIONS
+
+    with translation.override("bg"):
+        sources = [str(definition.legal_source) for definition in DEFINITIONS.values()]
+    assert not [source for source in sources if "агенцията" in source or "непотвърдена" in source]
+    assert all(source.strip() for source in sources)

@@ -16,7 +16,8 @@ service), "service" (a foreign key to one), "services" (many-to-many), "staff" (
 "membership" (a staff member's role in a service), "survivor" (a merge of two records, visible when the
 surviving person is), "person" (a record about one person, visible when
 that person is), "members" (a record of several people, visible when one of them is), "referral" (a record
-about a referral, visible when the referral is) or "case" (a record about a case, visible when the case is).
+about a referral, visible when the referral is), "case" (a record about a case, visible when the case is) or
+"owner" (a record written for one user, such as a notification: theirs alone, whatever their roles).
 Later apps add their models the same way.
 """
 
@@ -171,6 +172,8 @@ def scope[M: Model](user: Any, queryset: QuerySet[M], permission: str) -> QueryS
     ids = service_ids_with(user, permission, person_level=getattr(model, "is_person_level", False))
     if ids is not None and not ids:
         return queryset.none()
+    if how == "owner":
+        return queryset.filter(user_id=user.pk)
     return queryset.filter(_scope_filter(how, model, user.organisation_id, ids))
 
 

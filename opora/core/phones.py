@@ -34,7 +34,8 @@ def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
 
 
 def format_phone(e164: str) -> str:
-    """A stored number for display: "088 812 3456" for Bulgarian numbers, "+44 20 7946 0958" otherwise.
+    """A stored number for display: "0888 123 456" for a Bulgarian mobile, "02 987 6543" for a Sofia
+    landline, "+44 20 7946 0958" otherwise.
 
     The national format is what staff in Bulgaria dial and read; a foreign number needs its country
     code. A value that does not parse (legacy data saved before validation) is shown as it is rather
@@ -45,8 +46,18 @@ def format_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     if number.country_code == BULGARIA_COUNTRY_CODE:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return _bulgarian_national(number)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _bulgarian_national(number: phonenumbers.PhoneNumber) -> str:
+    """Bulgarian mobiles are written and read as the operator's four digits and two groups of three
+    ("0899 765 432"); libphonenumber's metadata groups them "089 976 5432", which nobody here dials. Other
+    Bulgarian numbers keep its grouping by area code ("02 987 6543", "032 123 456")."""
+    digits = str(number.national_number)
+    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE and len(digits) == 9:
+        return f"0{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _invalid_phone() -> ValidationError:

@@ -64,7 +64,12 @@ def rules_version(rules: Iterable[DeadlineRule]) -> str:
 
 class Notification(models.Model):
     """A message to one member of staff about a time limit (due soon or passed), shown in Opora and sent by
-    e-mail. ``item_key`` and ``day`` make it once per item per day, however often the job runs."""
+    e-mail. ``item_key`` and ``is_overdue`` make it once per item and person for each of the two moments (due
+    soon, passed), however many days the item stays open: a reminder every day would bury the rest.
+    ``day`` is the Sofia day it was written, which the e-mail of that day collects."""
+
+    # Reached only by the person it was written for (``opora.core.access.scope``).
+    scope_by = "owner"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("for")
@@ -73,6 +78,7 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     item_key = models.CharField(_("what it is about"), max_length=120, editable=False)
     day = models.DateField(_("day"), editable=False)
+    is_overdue = models.BooleanField(_("overdue"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     email_queued_at = models.DateTimeField(_("e-mail queued"), null=True, blank=True, editable=False)
@@ -83,7 +89,9 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "item_key", "day"], name="notification_once_per_item_per_day")
+            models.UniqueConstraint(
+                fields=["user", "item_key", "is_overdue"], name="notification_once_per_item_and_person"
+            )
         ]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
 

@@ -88,8 +88,8 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_anchor=Anchor.CASE_ACCEPTED,
             anchors=(Anchor.CASE_ACCEPTED, Anchor.REFERRAL_RECEIVED),
             legal_source=_(
-                "Social Services Act, art. 80 (a needs assessment by a multidisciplinary team); the term: needs "
-                "assessment and plan within 20 days of the request (agency sources, not the text of the act)"
+                "Social Services Act, art. 80 (a needs assessment by a multidisciplinary team); the assessment and "
+                "the plan within 20 days of the request is the usual practice, not a term of the act"
             ),
             pending_in=BEFORE_ASSESSMENT_DONE,
         ),
@@ -100,8 +100,8 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_anchor=Anchor.CASE_ACCEPTED,
             anchors=(Anchor.CASE_ACCEPTED, Anchor.REFERRAL_RECEIVED, Anchor.ASSESSMENT_COMPLETED),
             legal_source=_(
-                "Social Services Act, art. 80 (an individual support plan); the term: needs assessment and plan "
-                "within 20 days of the request (agency sources, not the text of the act)"
+                "Social Services Act, art. 80 (an individual support plan); the assessment and the plan within 20 "
+                "days of the request is the usual practice, not a term of the act"
             ),
             pending_in=BEFORE_PLAN_DONE,
         ),
@@ -111,7 +111,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_amount=6,
             default_anchor=Anchor.SUPPORT_STARTED,
             anchors=(Anchor.SUPPORT_STARTED,),
-            legal_source=_("Plan review every 6 months: a default not confirmed in the acts"),
+            legal_source=_("Plan review every 6 months: the usual practice; no act sets this term"),
             pending_in=(CaseState.SUPPORT,),
             recurring=True,
         ),
@@ -121,7 +121,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_amount=12,
             default_anchor=Anchor.ASSESSMENT_COMPLETED,
             anchors=(Anchor.ASSESSMENT_COMPLETED,),
-            legal_source=_("Reassessment every 12 months: a default not confirmed in the acts"),
+            legal_source=_("Reassessment every 12 months: the usual practice; no act sets this term"),
             pending_in=(CaseState.SUPPORT,),
             recurring=True,
         ),
@@ -132,8 +132,8 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_anchor=Anchor.FOSTER_ASSESSMENT_STARTED,
             anchors=(Anchor.FOSTER_ASSESSMENT_STARTED,),
             legal_source=_(
-                "Assessment of a foster-family candidate: 4 months, extendable by 2 (agency sources; Child "
-                "Protection Act, art. 34а, names the service)"
+                "Assessment of a foster-family candidate: 4 months, extendable by 2, as is the usual practice (the "
+                "service is in the Child Protection Act, art. 34а)"
             ),
         ),
         RuleDefinition(

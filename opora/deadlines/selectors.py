@@ -270,9 +270,30 @@ def heads_of(service_ids: Iterable[int]) -> dict[int, list[int]]:
 
 
 def unread_notifications(user: Any) -> QuerySet[Notification]:
-    """A user's notifications are theirs alone, whatever their roles: they are reached by their owner only."""
-    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
+    """A user's notifications are theirs alone, whatever their roles (``scope_by = "owner"``)."""
+    return notifications_of(user).filter(read_at__isnull=True)
 
 
 def notifications_of(user: Any) -> QuerySet[Notification]:
-    return Notification.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
+    return scope(user, Notification.objects.all(), Perm.HOME).order_by("-created_at", "-pk")
+
+
+def reachable_keys(user: Any, keys: Iterable[str]) -> set[str]:
+    """Which of the item keys (``DueItem.key``) name a record ``user`` may still see, and for a task one not
+    done yet: a worker who has left the service, or whose role no longer sees cases, is told nothing of
+    them. Two queries however many keys."""
+    case_ids: dict[int, list[str]] = defaultdict(list)
+    task_ids: dict[int, list[str]] = defaultdict(list)
+    for key in keys:
+        kind, _separator, rest = key.partition(":")
+        number = rest.split(":", 1)[0]
+        if number.isdigit():
+            (case_ids if kind == "case" else task_ids if kind == "task" else {})[int(number)].append(key)
+    reached: set[str] = set()
+    if case_ids:
+        cases = scope(user, Case.objects.filter(pk__in=list(case_ids), state__in=OPEN_STATES), Perm.CASE_VIEW)
+        reached.update(key for pk in cases.values_list("pk", flat=True) for key in case_ids[pk])
+    if task_ids:
+        tasks = _open_tasks(user).filter(pk__in=list(task_ids))
+        reached.update(key for pk in tasks.values_list("pk", flat=True) for key in task_ids[pk])
+    return reached

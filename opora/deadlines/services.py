@@ -20,7 +20,7 @@ from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem, local_day
 from opora.deadlines.models import DeadlineRule, Notification, rules_version
 from opora.deadlines.rules import SETTABLE
-from opora.deadlines.selectors import all_open_items, heads_of, item_link
+from opora.deadlines.selectors import all_open_items, heads_of, item_link, reachable_keys, unread_notifications
 from opora.deadlines.tasks import send_deadline_email
 from opora.organisation.models import Organisation
 
@@ -83,7 +83,7 @@ def deadline_rules_set(
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notifications read (all of them when ``ids`` is None); how many were marked."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    unread = unread_notifications(user)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     # Not audited: reading a message changes nothing about anyone's case.
@@ -119,26 +119,48 @@ def notification_text(item: DueItem) -> str:
 
 @transaction.atomic
 def notifications_send(*, now: datetime.datetime, lead: datetime.timedelta = DEFAULT_LEAD, base_url: str = "") -> int:
-    """Notify the people responsible for every item due within ``lead`` or overdue, once per item per person
-    per day (Europe/Sofia), however often it runs, and enqueue one e-mail per person after the commit. How
-    many notifications were written."""
+    """Notify the people responsible for every item due within ``lead`` or overdue: once per item and person
+    when it comes due and once when it is overdue, however often and however many days it runs, and only
+    people who may still see the item. One e-mail per person is enqueued after the commit. How many
+    notifications were written."""
     today = local_day(now)
     due = [item for item in all_open_items(now) if item.due_within(now, lead)]
     heads = heads_of({service_id for item in due if item.overdue for service_id in item.service_ids})
     wanted = {(user_id, item.key): item for item in due for user_id in _recipients(item, heads)}
-    active = set(
-        User.objects.filter(pk__in={user_id for user_id, _key in wanted}, is_active=True).values_list("pk", flat=True)
+    allowed = _still_allowed(wanted)
+    already = set(
+        Notification.objects.filter(item_key__in={key for _user_id, key in wanted}).values_list(
+            "user_id", "item_key", "is_overdue"
+        )
     )
-    already = set(Notification.objects.filter(day=today).values_list("user_id", "item_key"))
     new = [
-        Notification(user_id=user_id, item_key=key, day=today, text=notification_text(item), link=item_link(item))
+        Notification(
+            user_id=user_id,
+            item_key=key,
+            day=today,
+            is_overdue=item.overdue,
+            text=notification_text(item),
+            link=item_link(item),
+        )
         for (user_id, key), item in sorted(wanted.items(), key=lambda pair: (pair[1].due_at, pair[0]))
-        if user_id in active and (user_id, key) not in already
+        if (user_id, key) in allowed and (user_id, key, item.overdue) not in already
     ]
     # The unique constraint keeps a second job running at the same moment from writing the same notification.
     Notification.objects.bulk_create(new, ignore_conflicts=True)
     _queue_emails(today, now, base_url)
     return len(new)
+
+
+def _still_allowed(wanted: Mapping[tuple[int, str], DueItem]) -> set[tuple[int, str]]:
+    """The (person, item) pairs where the person is active and may still see the item through their current
+    roles: being named a case's manager once is not enough after leaving the service."""
+    keys_by_user: dict[int, set[str]] = defaultdict(set)
+    for user_id, key in wanted:
+        keys_by_user[user_id].add(key)
+    allowed: set[tuple[int, str]] = set()
+    for user in User.objects.filter(pk__in=list(keys_by_user), is_active=True):
+        allowed.update((user.pk, key) for key in reachable_keys(user, keys_by_user[user.pk]))
+    return allowed
 
 
 def _queue_emails(today: datetime.date, now: datetime.datetime, base_url: str) -> None:

@@ -8,16 +8,21 @@ from django.utils import timezone, translation
 
 from opora.accounts.models import User
 from opora.deadlines.models import Notification
+from opora.deadlines.selectors import notifications_of, reachable_keys
 
 
 @task()
 def send_deadline_email(user_id: int, notification_ids: list[int], base_url: str = "") -> None:
     """E-mail a member of staff the day's notifications about time limits, in the organisation's language.
-    The text names cases by number only: e-mail leaves Opora, names stay in it."""
+    The text names cases by number only: e-mail leaves Opora, names stay in it. Only what the user may still
+    see is sent."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return
-    notifications = list(Notification.objects.filter(user=user, pk__in=notification_ids).order_by("pk"))
+    chosen = list(notifications_of(user).filter(pk__in=notification_ids).order_by("pk"))
+    # Asked again now, not when the job wrote them: a worker who has left the service since gets nothing.
+    reachable = reachable_keys(user, {n.item_key for n in chosen})
+    notifications = [n for n in chosen if n.item_key in reachable]
     if not notifications:
         return
     with translation.override(settings.LANGUAGE_CODE):

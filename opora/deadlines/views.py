@@ -5,9 +5,12 @@ are the acting administrator's organisation's; notifications are the acting user
 """
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from opora.accounts.models import User
 from opora.core.access import Perm, acting_user, organisation_of, require, scope
 from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem
@@ -22,7 +26,6 @@ from opora.deadlines.forms import DeadlineRulesForm, MarkReadForm
 from opora.deadlines.models import rules_version
 from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE
 from opora.deadlines.selectors import (
-    ItemRow,
     current_rules_version,
     my_items,
     notifications_of,
@@ -108,34 +111,41 @@ def _matches(item: DueItem, service_id: int | None, worker_id: int | None) -> bo
     )
 
 
+# Rows of "Overdue" on one page: the records each row names are read for this page only.
+OVERDUE_PAGE_SIZE = 25
+
+
 @require(Perm.CASE_VIEW)
 def overdue(request: HttpRequest) -> HttpResponse:
     """Overdue items: one's own, and a head's whole service (the administrator's whole organisation), with how
-    many fall to each worker and each service."""
-    everything = rows_for(request.user, overdue_items(request.user, timezone.now()))
+    many fall to each worker and each service; a page at a time."""
+    everything = overdue_items(request.user, timezone.now())
     services = scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name")
-    workers = {user.pk: user for row in everything for user in row.responsible}
+    workers = User.objects.in_bulk({pk for item in everything for pk in item.responsible_ids})
     service_id = _chosen_id(request, "service", {service.pk for service in services})
     worker_id = _chosen_id(request, "worker", set(workers))
-    rows = [row for row in everything if _matches(row.item, service_id, worker_id)]
+    chosen = [item for item in everything if _matches(item, service_id, worker_id)]
+    page = Paginator(chosen, OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "deadlines/overdue.html",
         {
-            "rows": rows,
+            "rows": rows_for(request.user, list(page.object_list)),
+            "page": page,
             "services": services,
             "service_id": service_id,
             "workers": sorted(workers.values(), key=lambda user: user.get_full_name()),
             "worker_id": worker_id,
-            "per_worker": _count_by(everything, "responsible"),
-            "per_service": _count_by(everything, "services"),
+            "per_worker": _count_by(everything, "responsible_ids", workers),
+            "per_service": _count_by(everything, "service_ids", Service.objects.in_bulk({s.pk for s in services})),
         },
     )
 
 
-def _count_by(rows: list[ItemRow], attribute: str) -> list[tuple[object, int]]:
-    counts: Counter[object] = Counter(record for row in rows for record in getattr(row, attribute))
-    return sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+def _count_by(items: list[DueItem], attribute: str, records: Mapping[int, Any]) -> list[tuple[Any, int]]:
+    """How many of ``items`` fall to each record (worker or service) the page can name."""
+    counts: Counter[int] = Counter(pk for item in items for pk in getattr(item, attribute) if pk in records)
+    return sorted(((records[pk], count) for pk, count in counts.items()), key=lambda pair: (-pair[1], str(pair[0])))
 
 
 # --- Notifications ------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Notify the people responsible for time limits due soon or passed; run by cron or a systemd timer
-(docs/deploy.md). Safe to run as often as wished: each item is notified once per person per day."""
+(docs/deploy.md). Safe to run as often as wished: each item is notified once per person when due soon and
+once when overdue."""
 
 import datetime
 from typing import Any
