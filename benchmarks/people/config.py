@@ -35,6 +35,7 @@ class Config:
     duplicates: int
     new_people: int
     warmup: int
+    rounds: int
     regenerate: bool
     reindex: str
 
@@ -68,6 +69,7 @@ def from_environment() -> Config:
         duplicates=_int("BENCH_PEOPLE_DUPLICATES", 1200),
         new_people=_int("BENCH_PEOPLE_NEW", 1000),
         warmup=_int("BENCH_PEOPLE_WARMUP", 30),
+        rounds=max(1, _int("BENCH_PEOPLE_ROUNDS", 3)),
         regenerate=os.environ.get("BENCH_PEOPLE_REGENERATE", "").strip().lower() in {"1", "true", "yes", "on"},
         reindex=reindex,
     )

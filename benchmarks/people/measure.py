@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -71,7 +72,15 @@ DISGUISES = {
     "latin_typo": "Latin with a typo",
     "swapped": "first and last name swapped",
     "swapped_typo": "swapped, with a typo",
+    # Slips the generator never makes (issue 8): the birth date, and a surname added.
+    "day_off": "birth date a day off, no father's name",
+    "day_off_father": "birth date a day off, father's name",
+    "day_month_swapped": "day and month swapped, no father's name",
+    "double_surname": "a second surname added (Иванова-Колева)",
+    "search_box_day_off": "search box: name and a date a day off",
 }
+# The kinds whose birth date is typed wrong, and how.
+_FATHER = {"day_off": False, "day_off_father": True, "day_month_swapped": False}
 
 
 # --- Timing ----------------------------------------------------------------------------------------------------
@@ -85,6 +94,13 @@ class Timings:
     milliseconds: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     found: list[bool] = field(default_factory=list)
+
+    def merge(self, other: "Timings", *, first: bool) -> None:
+        """Add another round's times; whether found is the first round's (the same queries again)."""
+        self.milliseconds += other.milliseconds
+        self.statements += other.statements
+        if first:
+            self.found += other.found
 
     def summary(self) -> dict[str, Any]:
         values = self.milliseconds
@@ -234,6 +250,27 @@ def name_searches(user: User, queries: list[tuple[Sampled, str]], timings: Timin
             timings.found.append(any(result.pk == person.pk for result in found))
 
 
+def interleaved(
+    user: User, with_egn: list[Sampled], queries: dict[str, list[tuple[Sampled, str]]]
+) -> tuple[Timings, dict[str, Timings]]:
+    """One round: an exact lookup, then one name query of each kind, and again, so that a burst of load
+    from outside falls on every kind alike and cancels out of their ratio."""
+    exact = Timings("exact ЕГН lookup")
+    by_kind = {kind: Timings(label) for kind, label in NAME_KINDS.items()}
+    for index, person in enumerate(with_egn):
+        exact_lookups(user, [person], exact)
+        for kind, timings in by_kind.items():
+            name_searches(user, queries[kind][index : index + 1], timings)
+    return exact, by_kind
+
+
+def worst_ratio(exact: Timings, by_kind: dict[str, Timings]) -> float:
+    """The worst kind's name search p95 over the exact lookup's p95, in one round."""
+    exact_p95 = percentile(exact.milliseconds, 95)
+    worst = max(percentile(timings.milliseconds, 95) for timings in by_kind.values())
+    return worst / exact_p95 if exact_p95 else 0.0
+
+
 def namesakes_below_limit(organisation: Organisation, people: list[Sampled], limit: int = 50) -> list[bool]:
     """Whether fewer than ``limit`` people bear every word of each one's "first last" (in any of their names:
     "Георги Иванов" is also every Георги whose father is Иван). Then a search for the name can show them
@@ -289,7 +326,28 @@ def disguised(person: Sampled, kind: str, rng: random.Random) -> Registration:
                 first = disguise.typo(first, rng)
             else:
                 last = disguise.typo(last, rng)
-    return Registration(kind, first, middle, last, person.birth_date, person.pk)
+    born = person.birth_date
+    if kind in _FATHER or kind == "search_box_day_off":
+        assert born is not None
+        middle = person.middle if _FATHER.get(kind) else ""
+        if kind == "day_month_swapped":
+            born = born.replace(month=born.day, day=born.month)
+        else:
+            born += datetime.timedelta(days=rng.choice((-1, 1)))
+    elif kind == "double_surname":
+        last = f"{last}-{_weighted(names.SURNAMES, rng)}"
+        if person.last.endswith("а"):
+            last = names.female_surname(last)
+    return Registration(kind, first, middle, last, born, person.pk)
+
+
+def _swappable(person: Sampled) -> bool:
+    """Whether the birth date's day can be a month (and is not the month itself)."""
+    return (
+        person.birth_date is not None
+        and person.birth_date.day <= 12
+        and person.birth_date.day != person.birth_date.month
+    )
 
 
 def disguised_registrations(count: int, rng: random.Random, taken: set[int]) -> list[Registration]:
@@ -302,6 +360,8 @@ def disguised_registrations(count: int, rng: random.Random, taken: set[int]) -> 
         def accept(person: Sampled, kind: str = kind) -> bool:
             if not named_child(person):
                 return False
+            if kind == "day_month_swapped":
+                return _swappable(person)
             return kind != "latin_other" or disguise.has_latin_variant(person.first + person.last)
 
         registrations += [disguised(person, kind, rng) for person in draw(rng, wanted[kind], accept, taken)]
@@ -341,6 +401,9 @@ def check_duplicates(
 ) -> list[DuplicateResult]:
     results = []
     for registration in registrations:
+        if registration.kind == "search_box_day_off":
+            results.append(_search_box(organisation, registration))
+            continue
         call = partial(
             duplicate_candidates,
             organisation,
@@ -355,6 +418,17 @@ def check_duplicates(
         rank = pks.index(registration.original) + 1 if registration.original in pks else None
         results.append(DuplicateResult(registration.kind, rank, len(pks)))
     return results
+
+
+def _search_box(organisation: Organisation, registration: Registration) -> DuplicateResult:
+    """The one box, as a worker checks before registering: "first last DD.MM.YYYY" (not timed with the
+    duplicate check, which it is not)."""
+    user = User.objects.get(organisation=organisation, username=ADMIN_USERNAME)
+    assert registration.birth_date is not None
+    text = f"{registration.first} {registration.last} {registration.birth_date:%d.%m.%Y}"
+    pks = [person.pk for person in search_people(user, text, limit=TOP)]
+    rank = pks.index(registration.original) + 1 if registration.original in pks else None
+    return DuplicateResult(registration.kind, rank, len(pks))
 
 
 def duplicate_quality(results: list[DuplicateResult]) -> dict[str, Any]:
@@ -400,12 +474,18 @@ def run(config: Config) -> int:
 
     print("Measuring…", flush=True)
     exact = Timings("exact ЕГН lookup")
-    exact_lookups(user, with_egn[config.warmup :], exact)
-    _done(exact)
     by_kind = {kind: Timings(label) for kind, label in NAME_KINDS.items()}
-    for kind in NAME_KINDS:
-        name_searches(user, queries[kind][config.warmup :], by_kind[kind])
-        _done(by_kind[kind])
+    round_ratios = []
+    for _round in range(config.rounds):
+        in_round = interleaved(user, with_egn[config.warmup :], {k: q[config.warmup :] for k, q in queries.items()})
+        round_exact, round_kinds = in_round
+        round_ratios.append(worst_ratio(round_exact, round_kinds))
+        exact.merge(round_exact, first=not _round)
+        for kind, timings in round_kinds.items():
+            by_kind[kind].merge(timings, first=not _round)
+    _done(exact)
+    for timings in by_kind.values():
+        _done(timings)
     all_names = Timings("name, all four kinds")
     for timings in by_kind.values():
         all_names.milliseconds += timings.milliseconds
@@ -422,7 +502,7 @@ def run(config: Config) -> int:
     all_duplicates.statements = disguised_timings.statements + new_timings.statements
 
     timing_rows = [exact, *by_kind.values(), all_names, disguised_timings, new_timings, all_duplicates]
-    report = build_report(config, timing_rows, by_kind, below_limit, duplicate_results, new_results)
+    report = build_report(config, timing_rows, by_kind, below_limit, duplicate_results, new_results, round_ratios)
     print_report(report)
     path = write_report(config, report)
     print(f"\nWritten to {path}")
@@ -440,6 +520,7 @@ def build_report(
     below_limit: list[bool],
     duplicate_results: list[DuplicateResult],
     new_results: list[DuplicateResult],
+    round_ratios: list[float],
 ) -> dict[str, Any]:
     summaries = [timings.summary() for timings in timing_rows]
     exact_p95 = summaries[0]["p95_ms"]
@@ -452,7 +533,9 @@ def build_report(
             sum(found_where_possible) / len(found_where_possible) if found_where_possible else None
         )
         summary["kind"] = kind
-    quality = {"all": duplicate_quality(duplicate_results)}
+    # "all" is the duplicate check's; the search box's row is beside it, not in it.
+    checked = [result for result in duplicate_results if not result.kind.startswith("search_box")]
+    quality = {"all": duplicate_quality(checked)}
     for kind, label in DISGUISES.items():
         quality[kind] = {"label": label, **duplicate_quality([r for r in duplicate_results if r.kind == kind])}
     with_candidates = sum(1 for result in new_results if result.candidates)
@@ -466,8 +549,8 @@ def build_report(
     duplicates_all = summaries[-1]
     targets = [
         _target(
-            f"name search p95 / exact p95 (worst: {worst_name['label']})",
-            worst_name["ratio_to_exact_p95"] or 0.0,
+            f"name search p95 / exact p95, median of {len(round_ratios)} interleaved rounds",
+            statistics.median(round_ratios),
             "≤",
             TARGET_NAME_RATIO,
             "×",
@@ -497,6 +580,7 @@ def build_report(
         "duplicates": quality,
         "new_people": new_people,
         "targets": targets,
+        "name_ratio_rounds": round_ratios,
     }
 
 
@@ -587,9 +671,7 @@ def print_report(report: dict[str, Any]) -> None:
         shares = ", ".join(f"{row['label']} {row['found_below_50_namesakes'] * 100:.0f}%" for row in namesakes)
         print(f"found = the person is among the 50 results; where fewer than 50 bear both words of the name: {shares}")
     print()
-    print(
-        f"{'duplicates (no ЕГН, same birth date)':<38}{'n':>6}{'recall@5':>10}{'prec@5':>9}{'prec@1':>9}{'cand/q':>8}"
-    )
+    print(f"{'duplicates (no ЕГН)':<38}{'n':>6}{'recall@5':>10}{'prec@5':>9}{'prec@1':>9}{'cand/q':>8}")
     for kind, row in report["duplicates"].items():
         label = "all disguised" if kind == "all" else row["label"]
         print(
@@ -601,6 +683,9 @@ def print_report(report: dict[str, Any]) -> None:
         f"new people (not in the register): {new['with_any_candidate']} of {new['n']} "
         f"({new['share_with_any_candidate'] * 100:.1f}%) got a candidate; {new['candidates_per_query']:.2f} per query"
     )
+    print()
+    rounds = ", ".join(f"{ratio:.1f}×" for ratio in report["name_ratio_rounds"])
+    print(f"name search p95 / exact p95 in each interleaved round: {rounds}")
     print()
     print(f"{'target':<58}{'value':>12}  {'limit':<12}result")
     for target in report["targets"]:

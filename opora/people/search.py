@@ -58,6 +58,8 @@ NEAR_DATE_NAME_THRESHOLD = 0.85
 # three-letter name with one typo is 0.67).
 PART_MINIMUM = 0.65
 NEAR_DATE_COMBINATIONS = 5
+# A typed name part of more words than the stored one (a double surname) is this close at best.
+DOUBLE_NAME_SIMILARITY = 0.9
 # At most this many combinations of name words are asked for by one search.
 COMBINATIONS = 400
 
@@ -126,7 +128,8 @@ def egn_prefix_date(digits: str) -> tuple[datetime.date, str] | None:
 
 def _parse_date(token: str) -> datetime.date | None:
     if match := _DOTTED_DATE.match(token):
-        return _date(int(match[3]), int(match[2]), int(match[1]))
+        # "03.15.2016" is no day.month: it is the month first, as English forms write it.
+        return _date(int(match[3]), int(match[2]), int(match[1])) or _date(int(match[3]), int(match[1]), int(match[2]))
     if match := _ISO_DATE.match(token):
         return _date(int(match[1]), int(match[2]), int(match[3]))
     return None
@@ -418,6 +421,9 @@ def _by_dates_and_name(people: QuerySet[Person], query: Query, limit: int) -> li
     narrowed = people
     for born in query.birth_dates:
         narrowed = narrowed.filter(birth_date=born)
+    one_date = len(query.birth_dates) == 1 and not query.birth_date_ranges
+    if one_date and query.name_words and not split_settlement(query.name_words)[1]:
+        return _by_name_and_date(people, query.name_words, query.birth_dates[0], limit)
     for born, sex in query.birth_date_ranges:
         narrowed = narrowed.filter(birth_date=born)
         if sex:
@@ -433,8 +439,27 @@ def _by_dates_and_name(people: QuerySet[Person], query: Query, limit: int) -> li
     return _by_name(narrowed, query.name_words, limit)
 
 
+def _by_name_and_date(people: QuerySet[Person], words: list[str], born: datetime.date, limit: int) -> list[Person]:
+    """A name with a birth date: the people of that name born that day, then those of a close name born on a
+    date the typed one could be a slip for (the birthday a worker copies is often a keystroke off)."""
+    found = _by_name(people.filter(birth_date=born), words, limit)
+    if len(found) < limit:
+        near = name_matches(
+            people.filter(birth_date__in=mistyped_dates(born)),
+            words,
+            limit=limit - len(found),
+            threshold=NEAR_DATE_NAME_THRESHOLD,
+            most=NEAR_DATE_COMBINATIONS,
+        )
+        found += _in_order(near)
+    return found
+
+
 def _by_name(people: QuerySet[Person], words: list[str], limit: int) -> list[Person]:
-    matches = name_matches(people, words, limit=limit)
+    return _in_order(name_matches(people, words, limit=limit))
+
+
+def _in_order(matches: list[tuple[int, float]]) -> list[Person]:
     by_pk = Person.objects.select_related("settlement").in_bulk([pk for pk, _similarity in matches])
     return [by_pk[pk] for pk, _similarity in matches if pk in by_pk]
 
@@ -477,6 +502,10 @@ def _part_similarity(typed: str, stored: list[str]) -> float:
                 continue
             pairs = [max(_full_word_similarity(t, w) for w in words) for t in typed_words]
             best = max(best, sum(pairs) / len(pairs))
+            if len(typed_words) > len(words):
+                # A double surname typed where one was stored (Иванова-Колева for Иванова): the stored part
+                # is in it, but an added word is not a typo to be averaged in.
+                best = max(best, DOUBLE_NAME_SIMILARITY * min(sorted(pairs, reverse=True)[: len(words)]))
     return best
 
 
@@ -487,16 +516,28 @@ def _full_word_similarity(a: str, b: str) -> float:
     return float(OSA.normalized_similarity(a, b))
 
 
+def close_dates(born: datetime.date) -> list[datetime.date]:
+    """The commonest slips in a birth date: the day before or after (a date copied across midnight or read
+    off the wrong line: 30 → 29, 01.02 → 31.01) and the day and the month swapped (05.03 → 03.05)."""
+    dates = {
+        born - datetime.timedelta(days=1),
+        born + datetime.timedelta(days=1),
+        _date(born.year, born.day, born.month),
+    }
+    dates.discard(born)
+    return sorted(date for date in dates if date is not None)
+
+
 def mistyped_dates(born: datetime.date) -> list[datetime.date]:
-    """The dates a slip of the keyboard makes of ``born``: one digit of "DD.MM.YYYY" changed, or the day and
-    the month swapped. Any other date is another birthday, and so, for a registration, another person."""
+    """The dates a slip makes of ``born``: one digit of "DD.MM.YYYY" changed, or one of the ``close_dates``.
+    Any other date is another birthday, and so, for a registration, another person."""
     typed = born.strftime("%d%m%Y")
     dates = set()
     for position, digit in itertools.product(range(len(typed)), "0123456789"):
         if typed[position] != digit:
             changed = typed[:position] + digit + typed[position + 1 :]
             dates.add(_date(int(changed[4:]), int(changed[2:4]), int(changed[0:2])))
-    dates.add(_date(born.year, born.day, born.month))
+    dates.update(close_dates(born))
     dates.discard(born)
     return sorted(date for date in dates if date is not None)
 
@@ -544,6 +585,13 @@ def duplicate_candidates(
                 limit=NAMESAKES,
                 threshold=NEAR_DATE_NAME_THRESHOLD,
                 most=NEAR_DATE_COMBINATIONS,
+            )
+            wanted |= Q(pk__in=[pk for pk, _similarity in near_names])
+        elif words:
+            # Without the father's name only the commonest slips are looked at, and for the name itself.
+            near = people.filter(birth_date__in=close_dates(birth_date))
+            near_names = name_matches(
+                near, words, limit=NAMESAKES, threshold=NEAR_DATE_NAME_THRESHOLD, most=NEAR_DATE_COMBINATIONS
             )
             wanted |= Q(pk__in=[pk for pk, _similarity in near_names])
     elif words:
@@ -624,10 +672,12 @@ def _duplicate_score(
     father = _father_similarity(person, middle_name)
     if father is not None and father < PART_MINIMUM:
         return None  # another father's name: another person
-    if other_date and (father is None or father < NEAR_DATE_NAME_THRESHOLD):
+    if other_date and father is not None and father < NEAR_DATE_NAME_THRESHOLD:
         return None  # a near birthday is a slip only if the father's name agrees as well
+    if other_date and father is None and person.birth_date not in close_dates(birth_date):
+        return None  # without the father's name, only the commonest slips: namesakes are born every week
     name, swapped = _first_and_last_similarity(person, first_name, last_name)
-    if name < 0.75:
+    if name < (NEAR_DATE_NAME_THRESHOLD if other_date and father is None else 0.75):
         return None
     reasons.append(str(_("similar name")))
     if swapped:
@@ -639,7 +689,7 @@ def _duplicate_score(
         score = 0.6 + 0.35 * name
     elif other_date:
         reasons.append(str(_("birth date differs by a slip of the keyboard")))
-        score = 0.45 + 0.35 * name
+        score = 0.45 + 0.35 * name if father is not None else 0.45 + 0.25 * name
     else:
         score = 0.7 * name
     if score < 0.45:
