@@ -36,7 +36,9 @@ from opora.cases.forms import (
     TaskCompleteForm,
     TriageForm,
     VersionedForm,
+    activities_have_goals,
     goals_from,
+    kept_rows,
     plan_initial,
 )
 from opora.cases.models import (
@@ -766,29 +768,61 @@ def _plan_staff(request: HttpRequest, case: Case) -> QuerySet[User]:
 def _plan_forms(
     request: HttpRequest, case: Case, latest: SupportPlan | None, assessment: Assessment, data: Any = None
 ) -> tuple[PlanForm, Any, Any]:
-    goals, activities = plan_initial(latest)
+    """The plan form and its two formsets: pre-filled from ``latest`` on GET; on POST exactly as posted,
+    with no initial rows to compare with, since what was on the screen is what is saved."""
+    goals, activities = plan_initial(latest) if data is None else ([], [])
     needs = [(domain, str(Domain(domain).label)) for domain in assessed_domains(assessment)]
     goal_forms = GoalFormSet(data, prefix="goals", initial=goals, form_kwargs={"needs": needs})
-    goal_count = int(data.get("goals-TOTAL_FORMS", 0)) if data is not None else len(goal_forms.forms)
     activity_forms = ActivityFormSet(
         data,
         prefix="activities",
         initial=activities,
-        form_kwargs={"goals": min(max(goal_count, 1), 50), "staff": _plan_staff(request, case)},
+        form_kwargs={"goals": min(max(goal_forms.total_form_count(), 1), 50), "staff": _plan_staff(request, case)},
     )
     return PlanForm(data, initial=PlanForm.initial_from(latest)), goal_forms, activity_forms
 
 
-def _typed_goals_differ(goal_forms: Any, saved: SupportPlan | None) -> list[tuple[str, str, str]]:
-    saved_goals = [goal["text"] for goal in plan_initial(saved)[0]]
-    typed = [
-        form.cleaned_data.get("text", "")
-        for form in goal_forms.forms
-        if form.has_changed() and not form.cleaned_data.get("DELETE")
-    ]
-    if saved_goals == typed:
-        return []
-    return [(str(_("Goals")), " / ".join(saved_goals) or "—", " / ".join(typed) or "—")]
+def _as_list(rows: list[str]) -> str:
+    return "\n".join(rows) or "—"
+
+
+def _typed_rows_differ(goal_forms: Any, activity_forms: Any, saved: SupportPlan | None) -> list[tuple[str, str, str]]:
+    """The goals and the activities as saved meanwhile and as typed, where they differ."""
+    saved_goals, saved_activities = plan_initial(saved)
+    typed_goals = [form.cleaned_data.get("text", "") for _number, form in kept_rows(goal_forms)]
+    typed_activities = [form.cleaned_data for _number, form in kept_rows(activity_forms)]
+    rows = []
+    if [goal["text"] for goal in saved_goals] != typed_goals:
+        rows.append(
+            (str(_("Goals")), " / ".join(goal["text"] for goal in saved_goals) or "—", " / ".join(typed_goals) or "—")
+        )
+    theirs, yours = (
+        _as_list([_activity_line(row) for row in saved_activities]),
+        _as_list([_activity_line(row) for row in typed_activities]),
+    )
+    if theirs != yours:
+        rows.append((str(_("Activities")), theirs, yours))
+    return rows
+
+
+def _activity_line(activity: dict[str, Any]) -> str:
+    """An activity in a line: its goal, what, who and how often."""
+    staff = activity.get("staff")
+    who = activity.get("partner", "").strip() or (str(staff) if isinstance(staff, User) else "")
+    if not who and staff:
+        who = str(User.objects.filter(pk=staff).first() or "")
+    return _("Goal %(number)s: %(what)s (%(who)s, %(frequency)s)") % {
+        "number": activity.get("goal"),
+        "what": activity.get("what", "").strip(),
+        "who": who,
+        "frequency": activity.get("frequency", "").strip(),
+    }
+
+
+def _plan_valid(form: PlanForm, goal_forms: Any, activity_forms: Any) -> bool:
+    # Every part is validated (not only up to the first invalid one), so that each shows its errors.
+    results = [part.is_valid() for part in (form, goal_forms, activity_forms)]
+    return all(results) and activities_have_goals(goal_forms, activity_forms)
 
 
 @require(Perm.CASE_WORK)
@@ -803,7 +837,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     latest = latest_version(case, SupportPlan)
     form, goal_forms, activity_forms = _plan_forms(request, case, latest, assessment, request.POST or None)
     conflict: dict[str, Any] | None = None
-    if request.method == "POST" and all(part.is_valid() for part in (form, goal_forms, activity_forms)):
+    if request.method == "POST" and _plan_valid(form, goal_forms, activity_forms):
         try:
             plan = plan_save(
                 case=case,
@@ -816,7 +850,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleEdit as stale:
             current = stale.current if isinstance(stale.current, SupportPlan) else None
             form = _rebased(request, PlanForm, stale)
-            rows = differences(form, PlanForm.initial_from(current)) + _typed_goals_differ(goal_forms, current)
+            rows = differences(form, PlanForm.initial_from(current)) + _typed_rows_differ(
+                goal_forms, activity_forms, current
+            )
             conflict = _conflict(stale, rows)
         except ValidationError as error:
             form.add_error(None, error)
