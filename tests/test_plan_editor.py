@@ -233,3 +233,41 @@ def test_the_stale_edit_summary_shows_the_activities_changed(world: World, case:
         "Goal 1: Игра (Училището, седмично)",
     ) in response.context["conflict"]["rows"]
     assert response.context["activity_forms"].forms[0]["what"].value() == "Игра"
+
+
+# --- Adding and removing rows in place ---------------------------------------------------------------------
+
+
+def test_the_row_buttons_add_and_remove_rows_in_place_keeping_what_was_typed(world: World, case: Case) -> None:
+    save_plan(case, worker(world), goals=[a_goal(), a_goal(text="Спокойни вечери у дома", needs=["warmth"])])
+    client, page, url = plan_page(world, case)
+    htmx = {"HX-Request": "true"}
+
+    added = client.post(url, as_posted(page, rows="add:goals", **{"contract_number": "Д-5"}), headers=htmx)
+    assert added.templates[0].name == "cases/_plan_rows.html"
+    assert added.context["goal_forms"].total_form_count() == 4
+    removed = client.post(url, as_posted(added, rows="remove:goals:1"), headers=htmx)
+    goal_forms, activity_forms = removed.context["goal_forms"], removed.context["activity_forms"]
+    assert [form["DELETE"].value() for form in goal_forms.forms] == [False, True, False, False]
+    # Goal 2's activity goes with it, on the screen.
+    assert [form["DELETE"].value() for form in activity_forms.forms[:2]] == [False, True]
+    assert "Keep goal 2" in removed.content.decode()
+    assert not any(form.errors for form in goal_forms.forms)
+
+    saved = client.post(url, as_posted(page, contract_number="Д-5") | _rows_of(removed))
+    assert saved.status_code == 302, (saved.context["form"].errors, saved.context["goal_forms"].errors)
+    assert goals_and_activities(saved_plan(case)) == [("Редовно посещение на училище", ["Консултация"])]
+    assert saved_plan(case).contract_number == "Д-5"
+
+
+def _rows_of(fragment: Any) -> dict[str, Any]:
+    """The rows' fields of an htmx fragment, as the browser sends them after the swap."""
+    context = fragment.context
+    data: dict[str, Any] = {}
+    for formset in (context["goal_forms"], context["activity_forms"]):
+        for form in [formset.management_form, *formset.forms]:
+            for name in form.fields:
+                value = _field_value(form, name)
+                if value is not None:
+                    data[form.add_prefix(name)] = value
+    return data

@@ -686,3 +686,45 @@ class ReviewForm(forms.Form):
             goal.pk: (self.cleaned_data[f"status_{goal.pk}"], self.cleaned_data.get(f"note_{goal.pk}", ""))
             for goal in self.goals
         }
+
+
+# How many rows the buttons add at most: the activity's goal list offers 50 goals.
+MAX_ROWS = {"goals": 50, "activities": 200}
+
+
+def with_row_action(data: Any, action: str, goal_forms: Any, activity_forms: Any) -> Any:
+    """``data`` after pressing a row button of the plan form: ``add:<rows>``, ``remove:<rows>:<index>``
+    or ``keep:<rows>:<index>`` (undo a removal). A removed row stays in the form, marked, until saved; a
+    removed goal takes the activities linked to it along, visibly. Counters come from the formsets, so
+    damaged ones are repaired too."""
+    data = data.copy()
+    formsets = {"goals": goal_forms, "activities": activity_forms}
+    for prefix, formset in formsets.items():
+        data[f"{prefix}-TOTAL_FORMS"] = str(formset.total_form_count())
+        data[f"{prefix}-INITIAL_FORMS"] = str(formset.initial_form_count())
+    verb, _sep, rest = action.partition(":")
+    prefix, _sep, index = rest.partition(":")
+    if prefix not in formsets:
+        return data
+    total = formsets[prefix].total_form_count()
+    if verb == "add" and total < MAX_ROWS[prefix]:
+        data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
+        # The new row starts with its fields' defaults (a goal is "not started"), as an unbound row would.
+        for name, field in formsets[prefix].empty_form.fields.items():
+            if field.initial is not None:
+                data[f"{prefix}-{total}-{name}"] = str(field.initial)
+    elif verb in ("remove", "keep") and index.isdigit() and int(index) < total:
+        _mark_removed(data, prefix, int(index), removed=verb == "remove")
+        if prefix == "goals":
+            for position, form in enumerate(activity_forms.forms):
+                if str(form["goal"].value()) == str(int(index) + 1):
+                    _mark_removed(data, "activities", position, removed=verb == "remove")
+    return data
+
+
+def _mark_removed(data: Any, prefix: str, index: int, *, removed: bool) -> None:
+    key = f"{prefix}-{index}-DELETE"
+    if removed:
+        data[key] = "on"
+    else:
+        data.pop(key, None)

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +41,7 @@ from opora.cases.forms import (
     goals_from,
     kept_rows,
     plan_initial,
+    with_row_action,
 )
 from opora.cases.models import (
     CASE_MOVES,
@@ -96,6 +98,7 @@ from opora.core.access import (
     require,
     scope,
 )
+from opora.core.htmx import htmx_partial
 
 # The case page shows its due dates: the deadlines app builds on this one, its views on both.
 from opora.deadlines.selectors import case_due_items
@@ -837,7 +840,15 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     latest = latest_version(case, SupportPlan)
     form, goal_forms, activity_forms = _plan_forms(request, case, latest, assessment, request.POST or None)
     conflict: dict[str, Any] | None = None
-    if request.method == "POST" and _plan_valid(form, goal_forms, activity_forms):
+    action = request.POST.get("rows", "")
+    if action:
+        data = with_row_action(request.POST, action, goal_forms, activity_forms)
+        form, goal_forms, activity_forms = _plan_forms(request, case, latest, assessment, data)
+        _not_checked_yet(form, goal_forms, activity_forms)
+        if htmx_partial(request):
+            context = {"goal_forms": goal_forms, "activity_forms": activity_forms}
+            return render(request, "cases/_plan_rows.html", context | {"rows_url": request.path})
+    elif request.method == "POST" and _plan_valid(form, goal_forms, activity_forms):
         try:
             plan = plan_save(
                 case=case,
@@ -870,8 +881,20 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "latest": latest,
             "conflict": conflict,
+            "rows_url": request.path,
         },
     )
+
+
+def _not_checked_yet(form: Any, goal_forms: Any, activity_forms: Any) -> None:
+    """A row added or removed is not a save: the rows come back as typed, without the errors of fields the
+    worker has not filled in yet (they are checked when she saves)."""
+    for formset in (goal_forms, activity_forms):
+        formset._errors = []
+        formset._non_form_errors = formset.error_class()
+        for row in formset.forms:
+            row._errors = ErrorDict()
+    form._errors = ErrorDict()
 
 
 @require(Perm.CASE_WORK)
