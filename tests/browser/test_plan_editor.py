@@ -15,6 +15,8 @@ from tests.browser.test_csp import csp_errors
 from tests.casework import a_goal, accept, approved_assessment, make_referral, save_plan
 from tests.conftest import World, make_person
 
+DESKTOP_CONTEXT: dict[str, Any] = {"viewport": DESKTOP}
+
 
 @pytest.mark.browser
 def test_a_worker_adds_a_goal_and_an_activity_removes_one_and_everything_else_is_kept(
@@ -33,7 +35,7 @@ def test_a_worker_adds_a_goal_and_an_activity_removes_one_and_everything_else_is
     )
     save_plan(case, worker, goals=[goal])
     errors: list[str] = []
-    context = new_context(viewport=DESKTOP)
+    context = new_context(**DESKTOP_CONTEXT)
     page = context.new_page()
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     sign_in(context, site, worker)
