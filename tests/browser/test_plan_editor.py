@@ -61,7 +61,7 @@ def test_a_worker_adds_a_goal_and_an_activity_removes_one_and_everything_else_is
     # What was typed before the swaps is still on the screen.
     expect(page.locator("#id_goals-1-text")).to_have_value("Спокойни вечери у дома")
     expect(page.locator("#id_contract_number")).to_have_value("Д-42")
-    page.get_by_role("button", name=bg("Save")).last.click()
+    page.get_by_role("button", name=bg("Save")).click()
 
     plan = SupportPlan.objects.get(case=case)
     expect(page).to_have_url(f"{site}/plans/{plan.pk}/")
