@@ -36,6 +36,7 @@ from opora.cases.models import (
     SupportPlan,
 )
 from opora.cases.services import ASSESSMENT_FIELDS, PLAN_FIELDS, ActivityData, GoalData
+from opora.core.formsets import TamperProofFormSet
 from opora.organisation.models import Service
 from opora.people.forms import MAX_CHOICES, person_label
 from opora.people.models import Person, PersonKind
@@ -570,26 +571,48 @@ class ActivityForm(forms.Form):
         return cleaned
 
 
-GoalFormSet = forms.formset_factory(GoalForm, extra=1, can_delete=True)
-ActivityFormSet = forms.formset_factory(ActivityForm, extra=2, can_delete=True)
+GoalFormSet = forms.formset_factory(GoalForm, formset=TamperProofFormSet, extra=1, can_delete=True)
+ActivityFormSet = forms.formset_factory(ActivityForm, formset=TamperProofFormSet, extra=2, can_delete=True)
+
+
+def kept_rows(formset: Any) -> list[tuple[int, forms.Form]]:
+    """(number, form) of each row the plan keeps: every row that was on the screen pre-filled (touched or
+    not: what is shown is what is saved) and every new row typed in, less the rows marked removed. Rows are
+    numbered as on the screen, from 1."""
+    initial = formset.initial_form_count()
+    return [
+        (index + 1, form)
+        for index, form in enumerate(formset.forms)
+        if (index < initial or form.has_changed()) and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def activities_have_goals(goal_forms: Any, activity_forms: Any) -> bool:
+    """Whether every activity kept names a goal kept; an activity that does not gets the reason next to its
+    goal, so that nothing the worker did not remove is dropped silently."""
+    goals = {number for number, _form in kept_rows(goal_forms)}
+    fine = True
+    for _number, form in kept_rows(activity_forms):
+        if form.cleaned_data.get("goal") not in goals:
+            form.add_error(
+                "goal", _("This goal is empty or removed: link the activity to a goal of the plan, or remove it.")
+            )
+            fine = False
+    return fine
 
 
 def goals_from(goal_forms: Any, activity_forms: Any) -> list[GoalData]:
-    """The goals typed in the two formsets, each with its activities (an activity names its goal by the
-    goal's number in the form; a deleted or empty goal takes its activities with it)."""
+    """The goals kept in the two formsets, each with its activities (an activity names its goal by the
+    goal's number in the form; ``activities_have_goals`` has checked that each names a goal kept)."""
     numbered: dict[int, GoalData] = {}
-    for number, form in enumerate(goal_forms.forms, start=1):
-        if not form.has_changed() or form.cleaned_data.get("DELETE"):
-            continue
+    for number, form in kept_rows(goal_forms):
         numbered[number] = GoalData(
             text=form.cleaned_data["text"].strip(),
             needs=list(form.cleaned_data["needs"]),
             expected_results=form.cleaned_data["expected_results"].strip(),
             status=form.cleaned_data["status"],
         )
-    for form in activity_forms.forms:
-        if not form.has_changed() or form.cleaned_data.get("DELETE") or form.cleaned_data["goal"] not in numbered:
-            continue
+    for _number, form in kept_rows(activity_forms):
         data = form.cleaned_data
         numbered[data["goal"]].activities.append(
             ActivityData(
@@ -663,3 +686,45 @@ class ReviewForm(forms.Form):
             goal.pk: (self.cleaned_data[f"status_{goal.pk}"], self.cleaned_data.get(f"note_{goal.pk}", ""))
             for goal in self.goals
         }
+
+
+# How many rows the buttons add at most: the activity's goal list offers 50 goals.
+MAX_ROWS = {"goals": 50, "activities": 200}
+
+
+def with_row_action(data: Any, action: str, goal_forms: Any, activity_forms: Any) -> Any:
+    """``data`` after pressing a row button of the plan form: ``add:<rows>``, ``remove:<rows>:<index>``
+    or ``keep:<rows>:<index>`` (undo a removal). A removed row stays in the form, marked, until saved; a
+    removed goal takes the activities linked to it along, visibly. Counters come from the formsets, so
+    damaged ones are repaired too."""
+    data = data.copy()
+    formsets = {"goals": goal_forms, "activities": activity_forms}
+    for prefix, formset in formsets.items():
+        data[f"{prefix}-TOTAL_FORMS"] = str(formset.total_form_count())
+        data[f"{prefix}-INITIAL_FORMS"] = str(formset.initial_form_count())
+    verb, _sep, rest = action.partition(":")
+    prefix, _sep, index = rest.partition(":")
+    if prefix not in formsets:
+        return data
+    total = formsets[prefix].total_form_count()
+    if verb == "add" and total < MAX_ROWS[prefix]:
+        data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
+        # The new row starts with its fields' defaults (a goal is "not started"), as an unbound row would.
+        for name, field in formsets[prefix].empty_form.fields.items():
+            if field.initial is not None:
+                data[f"{prefix}-{total}-{name}"] = str(field.initial)
+    elif verb in ("remove", "keep") and index.isdigit() and int(index) < total:
+        _mark_removed(data, prefix, int(index), removed=verb == "remove")
+        if prefix == "goals":
+            for position, form in enumerate(activity_forms.forms):
+                if str(form["goal"].value()) == str(int(index) + 1):
+                    _mark_removed(data, "activities", position, removed=verb == "remove")
+    return data
+
+
+def _mark_removed(data: Any, prefix: str, index: int, *, removed: bool) -> None:
+    key = f"{prefix}-{index}-DELETE"
+    if removed:
+        data[key] = "on"
+    else:
+        data.pop(key, None)

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,8 +35,11 @@ from opora.cases.forms import (
     TaskCompleteForm,
     TriageForm,
     VersionedForm,
+    activities_have_goals,
     goals_from,
+    kept_rows,
     plan_initial,
+    with_row_action,
 )
 from opora.cases.models import (
     CASE_MOVES,
@@ -93,6 +97,7 @@ from opora.core.access import (
     scope,
 )
 from opora.core.conflicts import conflict, differences
+from opora.core.htmx import htmx_partial
 
 # The case page shows its due dates: the deadlines app builds on this one, its views on both.
 from opora.deadlines.selectors import case_due_items
@@ -748,29 +753,61 @@ def _plan_staff(request: HttpRequest, case: Case) -> QuerySet[User]:
 def _plan_forms(
     request: HttpRequest, case: Case, latest: SupportPlan | None, assessment: Assessment, data: Any = None
 ) -> tuple[PlanForm, Any, Any]:
-    goals, activities = plan_initial(latest)
+    """The plan form and its two formsets: pre-filled from ``latest`` on GET; on POST exactly as posted,
+    with no initial rows to compare with, since what was on the screen is what is saved."""
+    goals, activities = plan_initial(latest) if data is None else ([], [])
     needs = [(domain, str(Domain(domain).label)) for domain in assessed_domains(assessment)]
     goal_forms = GoalFormSet(data, prefix="goals", initial=goals, form_kwargs={"needs": needs})
-    goal_count = int(data.get("goals-TOTAL_FORMS", 0)) if data is not None else len(goal_forms.forms)
     activity_forms = ActivityFormSet(
         data,
         prefix="activities",
         initial=activities,
-        form_kwargs={"goals": min(max(goal_count, 1), 50), "staff": _plan_staff(request, case)},
+        form_kwargs={"goals": min(max(goal_forms.total_form_count(), 1), 50), "staff": _plan_staff(request, case)},
     )
     return PlanForm(data, initial=PlanForm.initial_from(latest)), goal_forms, activity_forms
 
 
-def _typed_goals_differ(goal_forms: Any, saved: SupportPlan | None) -> list[tuple[str, str, str]]:
-    saved_goals = [goal["text"] for goal in plan_initial(saved)[0]]
-    typed = [
-        form.cleaned_data.get("text", "")
-        for form in goal_forms.forms
-        if form.has_changed() and not form.cleaned_data.get("DELETE")
-    ]
-    if saved_goals == typed:
-        return []
-    return [(str(_("Goals")), " / ".join(saved_goals) or "—", " / ".join(typed) or "—")]
+def _as_list(rows: list[str]) -> str:
+    return "\n".join(rows) or "—"
+
+
+def _typed_rows_differ(goal_forms: Any, activity_forms: Any, saved: SupportPlan | None) -> list[tuple[str, str, str]]:
+    """The goals and the activities as saved meanwhile and as typed, where they differ."""
+    saved_goals, saved_activities = plan_initial(saved)
+    typed_goals = [form.cleaned_data.get("text", "") for _number, form in kept_rows(goal_forms)]
+    typed_activities = [form.cleaned_data for _number, form in kept_rows(activity_forms)]
+    rows = []
+    if [goal["text"] for goal in saved_goals] != typed_goals:
+        rows.append(
+            (str(_("Goals")), " / ".join(goal["text"] for goal in saved_goals) or "—", " / ".join(typed_goals) or "—")
+        )
+    theirs, yours = (
+        _as_list([_activity_line(row) for row in saved_activities]),
+        _as_list([_activity_line(row) for row in typed_activities]),
+    )
+    if theirs != yours:
+        rows.append((str(_("Activities")), theirs, yours))
+    return rows
+
+
+def _activity_line(activity: dict[str, Any]) -> str:
+    """An activity in a line: its goal, what, who and how often."""
+    staff = activity.get("staff")
+    who = activity.get("partner", "").strip() or (str(staff) if isinstance(staff, User) else "")
+    if not who and staff:
+        who = str(User.objects.filter(pk=staff).first() or "")
+    return _("Goal %(number)s: %(what)s (%(who)s, %(frequency)s)") % {
+        "number": activity.get("goal"),
+        "what": activity.get("what", "").strip(),
+        "who": who,
+        "frequency": activity.get("frequency", "").strip(),
+    }
+
+
+def _plan_valid(form: PlanForm, goal_forms: Any, activity_forms: Any) -> bool:
+    # Every part is validated (not only up to the first invalid one), so that each shows its errors.
+    results = [part.is_valid() for part in (form, goal_forms, activity_forms)]
+    return all(results) and activities_have_goals(goal_forms, activity_forms)
 
 
 @require(Perm.CASE_WORK)
@@ -785,7 +822,15 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     latest = latest_version(case, SupportPlan)
     form, goal_forms, activity_forms = _plan_forms(request, case, latest, assessment, request.POST or None)
     conflict: dict[str, Any] | None = None
-    if request.method == "POST" and all(part.is_valid() for part in (form, goal_forms, activity_forms)):
+    action = request.POST.get("rows", "")
+    if action:
+        data = with_row_action(request.POST, action, goal_forms, activity_forms)
+        form, goal_forms, activity_forms = _plan_forms(request, case, latest, assessment, data)
+        _not_checked_yet(form, goal_forms, activity_forms)
+        if htmx_partial(request):
+            context = {"goal_forms": goal_forms, "activity_forms": activity_forms}
+            return render(request, "cases/_plan_rows.html", context | {"rows_url": request.path})
+    elif request.method == "POST" and _plan_valid(form, goal_forms, activity_forms):
         try:
             plan = plan_save(
                 case=case,
@@ -798,7 +843,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleEdit as stale:
             current = stale.current if isinstance(stale.current, SupportPlan) else None
             form = _rebased(request, PlanForm, stale)
-            rows = differences(form, PlanForm.initial_from(current)) + _typed_goals_differ(goal_forms, current)
+            rows = differences(form, PlanForm.initial_from(current)) + _typed_rows_differ(
+                goal_forms, activity_forms, current
+            )
             conflict = _conflict(stale, rows)
         except ValidationError as error:
             form.add_error(None, error)
@@ -816,8 +863,20 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "latest": latest,
             "conflict": conflict,
+            "rows_url": request.path,
         },
     )
+
+
+def _not_checked_yet(form: Any, goal_forms: Any, activity_forms: Any) -> None:
+    """A row added or removed is not a save: the rows come back as typed, without the errors of fields the
+    worker has not filled in yet (they are checked when she saves)."""
+    for formset in (goal_forms, activity_forms):
+        formset._errors = []
+        formset._non_form_errors = formset.error_class()
+        for row in formset.forms:
+            row._errors = ErrorDict()
+    form._errors = ErrorDict()
 
 
 @require(Perm.CASE_WORK)

@@ -29,7 +29,7 @@ class CappedPaginator(Paginator):
         return min(len(self.object_list), self.cap + 1)
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._counted, self.cap)
 
     @property

@@ -8,6 +8,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
+from opora.core.formsets import TamperProofFormSetMixin
 from opora.organisation.models import (
     SERVICE_ROLES,
     ActivityType,
@@ -113,7 +114,7 @@ class MembershipForm(forms.ModelForm):
         self.fields["service"].required = True
 
 
-class BaseMembershipFormSet(forms.BaseInlineFormSet):
+class BaseMembershipFormSet(TamperProofFormSetMixin, forms.BaseInlineFormSet):  # type: ignore[misc]
     def clean(self) -> None:
         super().clean()
         seen = set()
