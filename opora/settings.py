@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "opora.audit.middleware.AuditActorMiddleware",
+    "opora.audit.middleware.ViewLogMiddleware",
     "opora.accounts.middleware.RequireMfaMiddleware",
     # Axes last, as its documentation asks, so it sees the outcome of the login view.
     "axes.middleware.AxesMiddleware",

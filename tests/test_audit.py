@@ -369,10 +369,37 @@ def test_a_refused_staff_page_writes_a_denied_event_and_no_viewed_one(world: Wor
     assert event.object_id == str(outsider.pk)
 
 
-def test_a_page_refused_for_want_of_permission_writes_no_event(world: World) -> None:
+def test_a_page_refused_for_want_of_permission_is_logged_as_a_refusal(world: World) -> None:
+    worker = world.users[Role.SOCIAL_WORKER]
+    url = reverse("staff_detail", args=[world.users[Role.HEAD].pk])
+
+    response = world.client_for(Role.SOCIAL_WORKER).get(url)
+
+    assert response.status_code == 403
+    event = ViewEvent.objects.get()
+    assert (event.actor, event.outcome, event.path) == (worker, ViewOutcome.FORBIDDEN, url)
+    assert event.organisation_id == world.organisation.pk
+
+
+def test_a_403_writes_one_line_to_the_server_log_without_a_traceback(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = reverse("staff_detail", args=[world.users[Role.HEAD].pk])
+
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = world.client_for(Role.SOCIAL_WORKER).get(url)
+
+    assert response.status_code == 403
+    lines = [record for record in caplog.records if record.name == "django.request"]
+    assert len(lines) == 1
+    assert lines[0].exc_info is None
+    assert url in lines[0].getMessage()
+
+
+def test_a_403_page_is_the_projects_own_refusal_page(world: World) -> None:
     response = world.client_for(Role.SOCIAL_WORKER).get(reverse("staff_detail", args=[world.users[Role.HEAD].pk]))
     assert response.status_code == 403
-    assert not ViewEvent.objects.exists()
+    assert "<html" in response.content.decode()
 
 
 # --- The audit pages ---------------------------------------------------------------------------------
@@ -475,6 +502,28 @@ def test_the_view_log_leaves_out_another_organisations_views(
     assert "Admin_elsewhere" not in content
 
 
+def test_a_refusal_is_shown_to_the_records_organisation_and_not_to_the_outsiders(
+    world: World, admin_client: Client, elsewhere: Elsewhere
+) -> None:
+    """Another organisation's administrator probing this organisation's ids learns nothing from their own
+    log; this organisation's administrator sees the attempt."""
+    probed = reverse("staff_detail", args=[world.users[Role.SOCIAL_WORKER].pk])
+    missing = reverse("staff_detail", args=[User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 50])
+
+    assert elsewhere.client.get(probed).status_code == 404
+    assert elsewhere.client.get(missing).status_code == 404
+
+    theirs = elsewhere.client.get(reverse("audit_views")).content.decode()
+    ours = admin_client.get(reverse("audit_views")).content.decode()
+    assert probed not in theirs
+    assert missing not in theirs
+    assert probed in ours
+    assert elsewhere.admin.get_full_name() in ours
+    assert missing not in ours
+    event = ViewEvent.objects.get(path=probed)
+    assert (event.outcome, event.organisation_id) == (ViewOutcome.DENIED, world.organisation.pk)
+
+
 def test_the_change_log_filters_by_record(world: World, admin_client: Client) -> None:
     world.own.address = "ул. Първа 1"
     world.own.save()
@@ -515,7 +564,12 @@ def test_the_htmx_partial_pages_through_older_entries(world: World, admin_client
     user_type = ContentType.objects.get_for_model(User)
     for number in range(PAGE_SIZE + 3):
         ViewEvent.objects.create(
-            actor=head, outcome=ViewOutcome.VIEWED, content_type=user_type, object_id="1", path=f"/staff/page-{number}/"
+            actor=head,
+            organisation=world.organisation,
+            outcome=ViewOutcome.VIEWED,
+            content_type=user_type,
+            object_id="1",
+            path=f"/staff/page-{number}/",
         )
 
     first = admin_client.get(reverse("audit_views"), headers={"HX-Request": "true"}).content.decode()

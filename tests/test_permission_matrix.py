@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
-from opora.audit.models import ChangeEvent
+from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
 from opora.cases.models import Assessment, Case, CaseTask, Referral, ReferralKind, ReferralSource, SupportPlan
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
@@ -518,6 +518,50 @@ def test_a_list_shows_the_own_service_and_nothing_of_the_other(matrix: Matrix, n
     content = response.content.decode()
     assert own in content
     assert (other in content) == (role == ADMIN)
+
+
+# --- The view log: every page about a person writes one event for its record --------------------------
+
+
+def person_pages() -> list[str]:
+    """The pages about one person-level record (a person, a staff member, a referral, a case...)."""
+    return sorted(name for name in RECORDS if name not in {"service_detail", "service_edit", "programme_edit"})
+
+
+def test_the_person_pages_are_exactly_the_pages_about_a_person_level_record(matrix: Matrix) -> None:
+    for name in RECORDS:
+        record = RECORDS[name](matrix, OWN)
+        assert getattr(type(record), "is_person_level", False) == (name in person_pages()), name
+
+
+@pytest.mark.parametrize("name", person_pages())
+def test_a_person_page_logs_the_view_of_its_record(matrix: Matrix, name: str) -> None:
+    record = RECORDS[name](matrix, OWN)
+    url = url_of(name, matrix)
+    admin = matrix.world.users[ADMIN]
+
+    response = client_for(admin).get(url)
+
+    assert response.status_code == 200
+    events = ViewEvent.objects.filter(path=url)
+    assert [(event.actor, event.outcome) for event in events] == [(admin, ViewOutcome.VIEWED)]
+    event = events.get()
+    assert event.content_type is not None
+    assert (event.content_type.model_class(), event.object_id) == (type(record), str(record.pk))
+    assert event.organisation_id == matrix.world.organisation.pk
+
+
+@pytest.mark.parametrize("name", [name for name in person_pages() if 404 in EXPECTED[name].other.values()])  # type: ignore[union-attr]
+def test_a_person_page_out_of_scope_logs_a_refusal_for_the_records_organisation(matrix: Matrix, name: str) -> None:
+    role = next(role for role in ROLES if EXPECTED[name].other[role] == 404)  # type: ignore[index]
+    url = url_of(name, matrix, OTHER)
+
+    response = client_for(matrix.world.users[role]).get(url)
+
+    assert response.status_code == 404
+    event = ViewEvent.objects.get(path=url)
+    assert event.outcome == ViewOutcome.DENIED
+    assert event.organisation_id == matrix.world.organisation.pk
 
 
 # --- Another organisation ------------------------------------------------------------------------------

@@ -118,6 +118,7 @@ def _plain_value(value: Any) -> Any:
 class ViewOutcome(models.TextChoices):
     VIEWED = "viewed", _("viewed")
     DENIED = "denied", _("refused (not found)")
+    FORBIDDEN = "forbidden", _("refused (no permission)")
 
 
 class ViewEvent(AuditRecord):
@@ -125,6 +126,22 @@ class ViewEvent(AuditRecord):
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    # A refusal for want of permission comes before any record is looked up: no record then.
+    content_type = models.ForeignKey(  # type: ignore[assignment]
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("record type")
+    )
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    # Whose log the event is in: the organisation of the record looked at (so a refused look at another
+    # organisation's record is shown to that organisation, never to the one of the user who tried), or,
+    # for a refusal for want of permission, the user's own. No database constraint, as in ChangeEvent.
+    organisation = models.ForeignKey(
+        "organisation.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
     outcome = models.CharField(_("outcome"), max_length=10, choices=ViewOutcome.choices)
     path = models.CharField(_("page"), max_length=500)

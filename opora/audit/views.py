@@ -39,5 +39,6 @@ def change_list(request: HttpRequest) -> HttpResponse:
 
 @require(Perm.AUDIT_VIEW)
 def view_list(request: HttpRequest) -> HttpResponse:
-    events = ViewEvent.objects.filter(actor__in=scope(request.user, User.objects.all(), Perm.AUDIT_VIEW))
+    # The events in this organisation's log: looks at its records, whoever tried, and its staff's refusals.
+    events = ViewEvent.objects.filter(organisation=organisation_of(request))
     return _page(request, events, "audit/view_list.html", "audit/_view_rows.html")

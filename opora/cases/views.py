@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opora.accounts.models import User
-from opora.audit.log import log_view
 from opora.cases.forms import (
     ActivityFormSet,
     AssessmentForm,
@@ -234,8 +233,6 @@ def _triage_staff(request: HttpRequest, *services: Service) -> QuerySet[User]:
 def case_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The head of service names another case manager or changes the team."""
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_APPROVE, pk=pk)
-    if request.method == "GET":
-        log_view(request, case)
     initial = {"case_manager": case.case_manager_id, "team": list(case.team.values_list("pk", flat=True))}
     form = CaseTeamForm(request.POST or None, initial=initial, staff=_triage_staff(request, *case.services.all()))
     if request.method == "POST" and form.is_valid():
@@ -292,7 +289,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_for_user_or_404(
         request, Referral.objects.select_related("service", "recorded_by"), Perm.REFERRAL_VIEW, pk=pk
     )
-    log_view(request, referral)
     return _referral_page(request, referral, _triage_form(request, referral))
 
 
@@ -304,8 +300,6 @@ def referral_triage(request: HttpRequest, pk: int) -> HttpResponse:
     referral = get_for_user_or_404(
         request, Referral.objects.select_related("service", "recorded_by"), Perm.REFERRAL_TRIAGE, pk=pk
     )
-    if request.method == "GET":
-        log_view(request, referral)
     form = _triage_form(request, referral, request.POST or None)
     if request.method == "POST" and form is None:
         messages.error(request, _("This referral has already been decided."))
@@ -351,7 +345,6 @@ def referral_assessment_file(request: HttpRequest, pk: int) -> FileResponse:
     referral = get_for_user_or_404(request, Referral.objects.all(), Perm.REFERRAL_VIEW, pk=pk)
     if not referral.preliminary_assessment_file:
         raise Http404
-    log_view(request, referral)
     try:
         handle = referral.preliminary_assessment_file.open("rb")
     except FileNotFoundError as missing:
@@ -439,7 +432,6 @@ def _documents_of(user: User, case: Case) -> dict[str, Any]:
 @require(Perm.CASE_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_VIEW, pk=pk)
-    log_view(request, case)
     return _case_page(request, case, CaseMoveForm(state=case.state))
 
 
@@ -449,8 +441,6 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the case to the state of the button pressed. A refused move comes back on the case's page with
     the reason, and the text typed kept."""
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_WORK, pk=pk)
-    if request.method == "GET":
-        log_view(request, case)
     form = CaseMoveForm(request.POST or None, state=case.state)
     if request.method == "POST" and form.is_valid():
         try:
@@ -482,8 +472,6 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_for_user_or_404(
         request, CaseTask.objects.select_related("service", "referral", "case", "done_by"), Perm.CASE_WORK, pk=pk
     )
-    if request.method == "GET":
-        log_view(request, task)
     form = TaskCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -510,8 +498,6 @@ def _after_task(task: CaseTask) -> str:
 
 def _case_for(request: HttpRequest, pk: int, permission: str) -> Case:
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), permission, pk=pk)
-    if request.method == "GET":
-        log_view(request, case)
     return case
 
 
@@ -651,7 +637,6 @@ PRINT_TEMPLATES = {Assessment: "cases/assessment_print.html", SupportPlan: "case
 
 def _show_document(request: HttpRequest, model: type[CaseDocument], pk: int) -> HttpResponse:
     document = _document_for(request, model, pk, Perm.CASE_VIEW)
-    log_view(request, document)
     return _document_page(request, document, DOCUMENT_TEMPLATES[model])
 
 
@@ -662,7 +647,6 @@ def _decide_document(
     same page with the reason (a stale page is refused too: the head approves what she has read)."""
     document = _document_for(request, model, pk, permission)
     if request.method == "GET":
-        log_view(request, document)
         return _document_page(request, document, DOCUMENT_TEMPLATES[model])
     version = request.POST.get("edit_version", "")
     try:
@@ -679,7 +663,6 @@ def _decide_document(
 
 def _print_document(request: HttpRequest, model: type[CaseDocument], pk: int) -> HttpResponse:
     document = _document_for(request, model, pk, Perm.CASE_VIEW)
-    log_view(request, document)
     case = document.case
     context: dict[str, Any] = {
         "case": case,

@@ -189,22 +189,9 @@ def _scope_filter(how: str, model: type[Model], organisation_id: int, service_id
         if service_ids is None:
             return Q(pk=organisation_id)
         return Q(pk=organisation_id) & Q(pk__in=model._base_manager.filter(services__in=service_ids).values("pk"))
-    paths = {
-        # how: (the path to the organisation, the path to the services, whether that path is many-valued)
-        "self": ("organisation_id", "pk__in", False),
-        "service": ("service__organisation_id", "service_id__in", False),
-        "services": ("organisation_id", "services__in", True),
-        "staff": ("organisation_id", "memberships__service_id__in", True),
-        "membership": ("user__organisation_id", "service_id__in", False),
-        "person": ("person__organisation_id", "person__services__in", True),
-        "members": ("organisation_id", "members__services__in", True),
-        "survivor": ("survivor__organisation_id", "survivor__services__in", True),
-        "referral": ("referral__service__organisation_id", "referral__service_id__in", False),
-        "case": ("case__organisation_id", "case__services__in", True),
-    }
-    if how not in paths:
+    if how not in _SCOPE_PATHS:
         raise ValueError(f"unknown scope_by {how!r}")
-    organisation_path, service_path, many = paths[how]
+    organisation_path, service_path, many = _SCOPE_PATHS[how]
     condition = Q(**{organisation_path: organisation_id})
     if service_ids is None:
         return condition
@@ -212,6 +199,40 @@ def _scope_filter(how: str, model: type[Model], organisation_id: int, service_id
         reached = model._base_manager.filter(**{service_path: service_ids}).values("pk")
         return condition & Q(pk__in=reached)
     return condition & Q(**{service_path: service_ids})
+
+
+_SCOPE_PATHS = {
+    # how: (the path to the organisation, the path to the services, whether that path is many-valued)
+    "self": ("organisation_id", "pk__in", False),
+    "service": ("service__organisation_id", "service_id__in", False),
+    "services": ("organisation_id", "services__in", True),
+    "staff": ("organisation_id", "memberships__service_id__in", True),
+    "membership": ("user__organisation_id", "service_id__in", False),
+    "person": ("person__organisation_id", "person__services__in", True),
+    "members": ("organisation_id", "members__services__in", True),
+    "survivor": ("survivor__organisation_id", "survivor__services__in", True),
+    "referral": ("referral__service__organisation_id", "referral__service_id__in", False),
+    "case": ("case__organisation_id", "case__services__in", True),
+}
+
+
+def organisation_id_of(record: Model) -> int | None:
+    """The id of the organisation ``record`` belongs to, whoever asks (for the audit trail's owner)."""
+    how = getattr(type(record), "scope_by", None)
+    if how == "organisation":
+        return record.pk
+    if how not in _SCOPE_PATHS:
+        return None
+    path = _SCOPE_PATHS[how][0]
+    return type(record)._base_manager.filter(pk=record.pk).values_list(path, flat=True).first()
+
+
+# The person-level records a view fetched, on the request: the view log writes them once the page is shown.
+SHOWN_RECORDS = "opora_shown_records"
+
+
+def records_shown(request: HttpRequest) -> list[Model]:
+    return getattr(request, SHOWN_RECORDS, [])
 
 
 def has_permission_on(user: Any, permission: str, record: Model) -> bool:
@@ -223,11 +244,17 @@ def has_permission_on(user: Any, permission: str, record: Model) -> bool:
 
 
 def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], permission: str, **lookup: Any) -> M:
-    """One record the user may reach, or 404 — and a denied attempt on a real record is logged."""
+    """One record the user may reach, or 404 — and a denied attempt on a real record is logged.
+
+    A person-level record found is noted on the request; the view log records it if the page is shown."""
     from opora.audit.log import log_view_denied
 
     found = scope(request.user, queryset, permission).filter(**lookup).first()
     if found is not None:
+        if getattr(queryset.model, "is_person_level", False):
+            # One mechanism for every page about a person: the view log middleware writes the view when
+            # the page is shown (a 200), so no view calls the log by hand and none can forget to.
+            setattr(request, SHOWN_RECORDS, [*records_shown(request), found])
         return found
     existing = queryset.model._base_manager.filter(**lookup).first()
     if existing is not None and request.user.is_authenticated:

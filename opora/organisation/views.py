@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opora.accounts.models import User
-from opora.audit.log import log_view
 from opora.core.access import (
     Perm,
     acting_user,
@@ -177,7 +176,6 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @require(Perm.STAFF_VIEW)
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_for_user_or_404(request, User.objects.all(), Perm.STAFF_VIEW, pk=pk)
-    log_view(request, member)
     return render(
         request,
         "organisation/staff_detail.html",
@@ -201,8 +199,6 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 @reauthentication_required
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_for_user_or_404(request, User.objects.all(), Perm.STAFF_MANAGE, pk=pk)
-    if request.method == "GET":
-        log_view(request, member)
     return _staff_form(request, member)
 
 

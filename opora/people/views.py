@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from opora.audit.log import log_view
 from opora.core.access import (
     Perm,
     acting_user,
@@ -115,7 +114,6 @@ def _registering_services(request: HttpRequest) -> QuerySet[Service]:
 @require(Perm.PERSON_VIEW)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    log_view(request, person)
     people = _people(request)
     can_see_identifier = has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person)
     merged = person.merged_into_id is not None
@@ -253,8 +251,6 @@ def _candidates(request: HttpRequest, new: Person) -> list[Candidate]:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, Perm.PERSON_MANAGE)
-    if request.method == "GET":
-        log_view(request, person)
     can_see_identifier = has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person)
     form = _edit_form(request, request.POST or None, person, can_see_identifier)
     shown_conflict: dict[str, Any] | None = None
@@ -322,8 +318,6 @@ def _person_differences(
 @require_http_methods(["GET", "POST"])
 def relationship_create(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, Perm.PERSON_MANAGE)
-    if request.method == "GET":
-        log_view(request, person)
     query = request.GET.get("q", "").strip()[:100]
     form = RelationshipForm(request.POST or None, person=person, people=_people(request), query=query)
     if request.method == "POST" and form.is_valid():
@@ -362,8 +356,6 @@ def relationship_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_member_create(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk, Perm.PERSON_MANAGE)
-    if request.method == "GET":
-        log_view(request, person)
     people = _people(request)
     relatives = [row[0].pk for row in _relation_rows(person, relationships_of(person, _relationships(request), people))]
     households = (
@@ -417,8 +409,6 @@ def _link_edit(
 ) -> HttpResponse:
     """Edit one record that links a person to others (its dates, mostly), then back to the person."""
     link = get_for_user_or_404(request, queryset, Perm.PERSON_MANAGE, pk=pk)
-    if request.method == "GET":
-        log_view(request, link)
     form = form_class(request.POST or None, instance=link)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -433,7 +423,6 @@ def _link_edit(
 @require(Perm.PERSON_VIEW)
 def person_family(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    log_view(request, person)
     family = family_of(
         person,
         people=_people(request),
@@ -468,9 +457,6 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
     duplicate = get_for_user_or_404(
         request, Person.objects.active().select_related("settlement"), Perm.PERSON_MERGE, pk=int(chosen)
     )
-    if request.method == "GET":
-        log_view(request, survivor)
-        log_view(request, duplicate)
     form = PersonMergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -495,7 +481,6 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _merge_search(request: HttpRequest, survivor: Person) -> HttpResponse:
-    log_view(request, survivor)
     mergeable = scope(request.user, Person.objects.active(), Perm.PERSON_MERGE).exclude(pk=survivor.pk)
     query = request.GET.get("q", "").strip()[:100]
     found = rank_people(mergeable, query, limit=50) if query else []
