@@ -61,9 +61,16 @@ from opora.cases.models import (
     SupportPlan,
     TriageDecision,
 )
-from opora.cases.selectors import open_case_count, waiting_position, waiting_positions, with_open_cases
+from opora.cases.selectors import (
+    case_staff,
+    open_case_count,
+    open_cases_in,
+    undecided_referrals_in,
+    waiting_position,
+    waiting_positions,
+    with_open_cases,
+)
 from opora.cases.services import (
-    CASE_STAFF_ROLES,
     StaleEdit,
     assessed_domains,
     assessment_save,
@@ -212,6 +219,11 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("The referral has been recorded."))
+                if _open_work(request, referral):
+                    messages.warning(
+                        request,
+                        _("This child already has an open case or a referral awaiting a decision in this service."),
+                    )
                 return redirect("referral_detail", pk=referral.pk)
         form.ask_for_the_file_again()
     return render(request, "cases/referral_form.html", {"form": form, "query": query})
@@ -219,10 +231,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 def _triage_staff(request: HttpRequest, *services: Service) -> QuerySet[User]:
     """The staff of ``services`` who may lead or join a case, as far as the head may see staff."""
-    staff = User.objects.filter(
-        is_active=True, memberships__service__in=services, memberships__role__in=CASE_STAFF_ROLES
-    )
-    return scope(request.user, staff, Perm.STAFF_VIEW).distinct().order_by("first_name", "last_name")
+    return scope(request.user, case_staff(services), Perm.STAFF_VIEW).order_by("first_name", "last_name")
 
 
 @require(Perm.CASE_APPROVE)
@@ -267,10 +276,22 @@ def _referral_page(request: HttpRequest, referral: Referral, form: TriageForm | 
             "position": waiting_position(referral),
             "taken": open_case_count(referral.service),
             "case": _visible_case(request, referral),
+            "open_work": _open_work(request, referral),
             "form": form,
             "can_work": has_permission(request.user, Perm.CASE_WORK, referral.service),
         },
     )
+
+
+def _open_work(request: HttpRequest, referral: Referral) -> list[Case | Referral]:
+    """The open cases and the other undecided referrals of the referral's service about its people, so that
+    the worker and the head see at once that the child is already served (or already asked for) there."""
+    people = referral.people.all()
+    cases = scope(request.user, open_cases_in(referral.service, people).exclude(referral=referral), Perm.CASE_VIEW)
+    referrals = scope(
+        request.user, undecided_referrals_in(referral.service, people, besides=referral), Perm.REFERRAL_VIEW
+    )
+    return [*cases, *referrals]
 
 
 def _visible_case(request: HttpRequest, referral: Referral) -> Case | None:
@@ -756,11 +777,7 @@ def _plan_staff(request: HttpRequest, case: Case) -> QuerySet[User]:
     """Who may be named for an activity: the active staff of the case's services. The case was reached
     through the scoping module; its own services bound the list (not ``staff.view``, which a social worker
     does not hold, yet she names the psychologist of her own team)."""
-    return (
-        User.objects.filter(is_active=True, memberships__service__in=case.services.all())
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+    return case_staff(case.services.all()).order_by("first_name", "last_name")
 
 
 def _plan_forms(
