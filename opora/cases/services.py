@@ -615,10 +615,20 @@ def next_review_due(case: Case, items: Sequence[Any] | None = None) -> datetime.
     return None
 
 
+def may_work_on_documents(user: User, case: Case) -> bool:
+    """Who writes and submits the case's assessment, plan and reviews: its workers (``case.work`` in one of
+    its services) and the members of its multidisciplinary team, the psychologist and the pedagogue too
+    (ЗСУ чл. 80: the team assesses and plans). Approving stays the head's (``case.approve``)."""
+    if has_permission_on(user, Perm.CASE_WORK, case):
+        return True
+    on_team = case.case_manager_id == user.pk or case.team.filter(pk=user.pk).exists()
+    return on_team and has_permission_on(user, Perm.CASE_VIEW, case)
+
+
 def _lock_open_case(case: Case, by: User, permission: str = Perm.CASE_WORK) -> Case:
     """The case, locked: every change to its documents waits for the one before it to commit, so that the
     version check below sees the other person's save."""
-    _allow(has_permission_on(by, permission, case))
+    _allow(may_work_on_documents(by, case) if permission == Perm.CASE_WORK else has_permission_on(by, permission, case))
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if not locked.is_open:
         raise ValidationError(_("The case is closed: reopen it before changing its documents."))

@@ -8,11 +8,12 @@ case or a task is written to the view log.
 
 import datetime
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -82,6 +83,7 @@ from opora.cases.services import (
     document_submit,
     latest_version,
     may_move,
+    may_work_on_documents,
     next_review_due,
     plan_review_record,
     plan_save,
@@ -429,6 +431,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             ],
             "referral": scope(user, Referral.objects.filter(case=case), Perm.REFERRAL_VIEW).first(),
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
+            "can_write_documents": may_work_on_documents(user, case),
             "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
             "form": form,
             **_documents_of(user, case),
@@ -525,6 +528,28 @@ def _after_task(task: CaseTask) -> str:
 # --- Needs assessment, support plan, reviews ---------------------------------------------------------------
 
 
+def require_document_work[R: HttpResponse](view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
+    """For the pages that write a case's documents: the case's workers and the members of its team (a
+    psychologist holds only ``case.view``). Users who are neither anywhere are refused before any record is
+    looked up; the case itself is checked by ``_case_to_write``."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
+        user = request.user
+        if user.is_authenticated and not (has_permission(user, Perm.CASE_WORK) or user.case_teams.exists()):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return require(Perm.CASE_VIEW)(checked)
+
+
+def _case_to_write(request: HttpRequest, pk: int) -> Case:
+    case = _case_for(request, pk, Perm.CASE_VIEW)
+    if not may_work_on_documents(acting_user(request), case):
+        raise PermissionDenied
+    return case
+
+
 def _case_for(request: HttpRequest, pk: int, permission: str) -> Case:
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), permission, pk=pk)
     if request.method == "GET":
@@ -575,11 +600,11 @@ def _versions[D: CaseDocument](request: HttpRequest, case: Case, model: type[D])
     return scope(request.user, model._default_manager.filter(case=case), Perm.CASE_VIEW).order_by("-number")
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or change the case's needs assessment (an approved version is kept: this makes the next)."""
-    case = _case_for(request, pk, Perm.CASE_WORK)
+    case = _case_to_write(request, pk)
     latest = latest_version(case, Assessment)
     children = _people_of(request, case).filter(kind=PersonKind.CHILD)
     form = AssessmentForm(request.POST or None, children=children, initial=AssessmentForm.initial_from(latest))
@@ -633,10 +658,8 @@ def _document_page(
         "versions": _versions(request, case, type(document)).select_related("approved_by"),
         "is_newest": is_newest,
         "newest": newest,
-        "can_edit": is_newest and case.is_open and has_permission_on(user, Perm.CASE_WORK, case),
-        "can_submit": is_newest
-        and document.status == DocumentStatus.DRAFT
-        and has_permission_on(user, Perm.CASE_WORK, case),
+        "can_edit": is_newest and case.is_open and may_work_on_documents(user, case),
+        "can_submit": is_newest and document.status == DocumentStatus.DRAFT and may_work_on_documents(user, case),
         "can_approve": is_newest
         and document.status == DocumentStatus.SUBMITTED
         and has_permission_on(user, Perm.CASE_APPROVE, case),
@@ -734,10 +757,10 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _show_document(request, Assessment, pk)
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide_document(request, Assessment, pk, Perm.CASE_WORK, document_submit)
+    return _decide_document(request, Assessment, pk, Perm.CASE_VIEW, document_submit)
 
 
 @require(Perm.CASE_APPROVE)
@@ -756,10 +779,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _show_document(request, SupportPlan, pk)
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide_document(request, SupportPlan, pk, Perm.CASE_WORK, document_submit)
+    return _decide_document(request, SupportPlan, pk, Perm.CASE_VIEW, document_submit)
 
 
 @require(Perm.CASE_APPROVE)
@@ -808,12 +831,12 @@ def _typed_goals_differ(goal_forms: Any, saved: SupportPlan | None) -> list[tupl
     return [(str(_("Goals")), " / ".join(saved_goals) or "—", " / ".join(typed) or "—")]
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Draw up or change the individual support plan on the approved assessment (an approved version is kept:
     this makes the next)."""
-    case = _case_for(request, pk, Perm.CASE_WORK)
+    case = _case_to_write(request, pk)
     assessment = current_approved(case, Assessment)
     if assessment is None:
         return render(request, "cases/plan_form.html", {"case": case, "form": None})
@@ -855,11 +878,11 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Review the plan in force: progress on each goal, and if need be the plan's next version."""
-    case = _case_for(request, pk, Perm.CASE_WORK)
+    case = _case_to_write(request, pk)
     plan = current_approved(case, SupportPlan)
     goals = list(plan.goals.order_by("position")) if plan is not None else []
     form = ReviewForm(request.POST or None, goals=goals)
