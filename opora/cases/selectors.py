@@ -105,3 +105,12 @@ def open_tasks(user: Any) -> QuerySet[CaseTask]:
         .select_related("service", "referral", "case", "assigned_to")
         .order_by("due_at", "pk")
     )
+
+
+def casework_of(user: Any, person: Person) -> tuple[QuerySet[Case], QuerySet[Referral]]:
+    """The cases and referrals about ``person`` that ``user`` may see (for the person's page), newest first."""
+    cases = scope(user, Case.objects.filter(pk__in=Case.objects.filter(people=person).values("pk")), Perm.CASE_VIEW)
+    referrals = scope(
+        user, Referral.objects.filter(pk__in=Referral.objects.filter(people=person).values("pk")), Perm.REFERRAL_VIEW
+    )
+    return cases.order_by("-opened_at", "-pk"), referrals.select_related("service").order_by("-received_at", "-pk")
