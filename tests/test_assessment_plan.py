@@ -735,3 +735,29 @@ def test_two_colleagues_editing_the_plan_the_second_is_told_and_keeps_her_goals(
     assert second.context["goal_forms"].forms[0]["text"].value() == "Моята цел"
     version.refresh_from_db()
     assert version.goals.get().text == "Редовно в училище"
+
+
+# --- The multidisciplinary team works on the case's documents ----------------------------------------------
+
+
+def test_the_psychologist_on_the_team_writes_and_submits_the_assessment_but_does_not_approve(
+    world: World, case: Case
+) -> None:
+    psychologist = world.users[Role.PSYCHOLOGIST]
+    case.team.add(psychologist)
+    page = client(world, Role.PSYCHOLOGIST)
+
+    assert page.get(reverse("case_assessment", args=[case.pk])).status_code == 200
+    assessment = save_assessment(case, psychologist, summary="Тревожност в училище.")
+    assert page.get(reverse("assessment_submit", args=[assessment.pk])).status_code == 200
+    document_submit(document=assessment, by=psychologist, edit_version=assessment.edit_version)
+    with pytest.raises(PermissionDenied):
+        document_approve(document=assessment, by=psychologist, edit_version=assessment.edit_version + 1)
+    assert page.get(reverse("assessment_approve", args=[assessment.pk])).status_code == 403
+
+
+def test_a_psychologist_who_is_not_on_the_team_still_only_reads_the_documents(world: World, case: Case) -> None:
+    psychologist = world.users[Role.PSYCHOLOGIST]
+    with pytest.raises(PermissionDenied):
+        save_assessment(case, psychologist)
+    assert client(world, Role.PSYCHOLOGIST).get(reverse("case_assessment", args=[case.pk])).status_code == 403

@@ -28,8 +28,9 @@ from opora.cases.models import (
     TaskKind,
     TriageDecision,
 )
-from opora.cases.selectors import open_case_count, open_tasks, waiting_position, waiting_positions
+from opora.cases.selectors import case_staff, open_case_count, open_tasks, waiting_position, waiting_positions
 from opora.cases.services import (
+    ActivityData,
     case_begin_assessment,
     case_begin_plan,
     case_begin_support,
@@ -45,7 +46,7 @@ from opora.cases.services import (
 from opora.core.access import ROLE_PERMISSIONS, Perm, scope
 from opora.organisation.models import Role
 from opora.people.models import Person
-from tests.casework import accept, approved_assessment, approved_plan, head, make_referral, worker
+from tests.casework import a_goal, accept, approved_assessment, approved_plan, head, make_referral, save_plan, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
 
 STATES = [state.value for state in CaseState]
@@ -747,3 +748,70 @@ def test_an_inactive_user_reaches_no_case(world: World, both_services: dict[str,
     user.is_active = False
     user.save()
     assert not scope(user, Case.objects.all(), Perm.CASE_VIEW).exists()
+
+
+# --- One open case per child in a service -----------------------------------------------------------------
+
+
+def test_a_second_open_case_for_the_same_child_in_one_service_is_refused_naming_the_open_one(
+    world: World, child: Person
+) -> None:
+    first = new_case(world, child)
+    second = make_referral(world.own, [child], worker(world))
+
+    with pytest.raises(ValidationError) as refused:
+        accept(second, head(world), worker(world))
+
+    assert f"already has an open case in {world.own}: {first}" in messages_of(refused.value)
+    assert open_case_count(world.own) == 1
+    second.refresh_from_db()
+    assert second.status == ReferralStatus.NEW
+
+
+def test_a_closed_case_does_not_stop_a_new_one_but_reopening_beside_an_open_one_is_refused(
+    world: World, child: Person
+) -> None:
+    first = new_case(world, child)
+    case_close(case=first, by=head(world), reason="Преместиха се.", outcome=CaseOutcome.MOVED)
+    second = new_case(world, child)
+    assert second.is_open
+
+    with pytest.raises(ValidationError) as refused:
+        case_reopen(case=first, by=head(world), reason="Върнаха се.")
+    assert f"already has an open case in {world.own}: {second}" in messages_of(refused.value)
+
+
+def test_the_mother_of_two_children_may_be_in_both_their_cases(world: World, child: Person) -> None:
+    mother = make_person(world.own, "Петя", "Колева", kind="parent", sex="female", birth_date=datetime.date(1990, 3, 4))
+    sister = make_person(world.own, "Ива", "Колева", birth_date=datetime.date(2016, 5, 6))
+    accept(make_referral(world.own, [child, mother], worker(world)), head(world), worker(world))
+    accept(make_referral(world.own, [sister, mother], worker(world)), head(world), worker(world))
+    assert open_case_count(world.own) == 2
+
+
+def test_the_referral_page_warns_of_the_open_case_and_the_other_undecided_referral(world: World, child: Person) -> None:
+    case = new_case(world, child)
+    waiting = make_referral(world.own, [child], worker(world), source=ReferralSource.SELF)
+    again = make_referral(world.own, [child], worker(world), source=ReferralSource.SELF)
+
+    page = world.client_for(Role.SOCIAL_WORKER).get(f"/referrals/{again.pk}/").content.decode()
+
+    assert f'href="/cases/{case.pk}/"' in page
+    assert f'href="/referrals/{waiting.pk}/"' in page
+
+
+def test_the_case_staff_come_from_one_list_everywhere(world: World, child: Person) -> None:
+    volunteer = world.users[Role.VOLUNTEER]
+    departed = world.users[Role.PEDAGOGUE]
+    departed.is_active = False
+    departed.save()
+    staff = set(case_staff([world.own]))
+    assert world.users[Role.PSYCHOLOGIST] in staff
+    assert volunteer not in staff
+    assert departed not in staff
+    # The plan's activities are checked against the same list as the team (a volunteer is not case staff).
+    case = case_in(world, child, CaseState.ASSESSMENT)
+    activity = ActivityData(what="Разговор", frequency="седмично", starts_on=datetime.date(2026, 1, 5), staff=volunteer)
+    with pytest.raises(ValidationError) as refused:
+        save_plan(case, worker(world), goals=[a_goal(activities=[activity])])
+    assert "does not work in the case's services" in messages_of(refused.value)

@@ -24,7 +24,7 @@ from opora.organisation.models import Role
 from opora.people.models import Person
 from opora.places.ekatte import load_shipped_extract
 from opora.places.models import Settlement
-from tests.casework import PDF, accept, assessment_file, make_referral
+from tests.casework import PDF, accept, assessment_file, head, make_referral, worker
 from tests.conftest import World, make_person
 
 
@@ -502,3 +502,15 @@ def test_a_list_costs_the_same_queries_for_more_rows(world: World, url_name: str
     few = queries()
     add_casework(world, 8, "Много")
     assert queries() == few
+
+
+def test_the_person_page_lists_the_persons_cases_and_referrals_and_offers_a_new_referral(world: World) -> None:
+    child = make_person(world.own, "Мартин", "Колев")
+    case = accept(make_referral(world.own, [child], worker(world)), head(world), worker(world))
+    waiting = make_referral(world.own, [child], worker(world))
+
+    page = world.client_for(Role.SOCIAL_WORKER).get(f"/people/{child.pk}/").content.decode()
+
+    assert f'href="/cases/{case.pk}/"' in page
+    assert f'href="/referrals/{waiting.pk}/"' in page
+    assert f'href="/referrals/new/?person={child.pk}"' in page

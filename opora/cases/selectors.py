@@ -9,9 +9,44 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from opora.cases.models import OPEN_STATES, WAITING_ORDER, Case, CaseTask, Referral, ReferralStatus
+from opora.accounts.models import User
+from opora.cases.models import OPEN_STATES, UNDECIDED, WAITING_ORDER, Case, CaseTask, Referral, ReferralStatus
 from opora.core.access import Perm, scope
-from opora.organisation.models import Service
+from opora.organisation.models import Membership, Role, Service
+from opora.people.models import Person, PersonKind
+
+# The roles that may lead a case (ЗСУ чл. 84), sit on its multidisciplinary team (чл. 80) or be named for an
+# activity of its plan.
+CASE_STAFF_ROLES = (Role.HEAD, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.PEDAGOGUE, Role.FOSTER_CARE)
+
+
+def case_staff(services: Any) -> QuerySet[User]:
+    """The active staff of ``services`` who may work on a case there: its manager, its team, the people named
+    for its plan's activities. The one list the triage form, the team form, the plan and their services
+    check against (a subquery, so that a user with two roles in the service is listed once)."""
+    members = Membership.objects.filter(service__in=services, role__in=CASE_STAFF_ROLES).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=members)
+
+
+def open_cases_in(service: Service, people: Any) -> QuerySet[Case]:
+    """The open cases of ``service`` about any of ``people``: a child has one open case per service, or the
+    service's capacity would count him twice."""
+    about = Case.objects.filter(people__in=people).values("pk")
+    return Case.objects.filter(services=service, state__in=OPEN_STATES, pk__in=about).order_by("pk")
+
+
+def undecided_referrals_in(service: Service, people: Any, *, besides: Referral | None = None) -> QuerySet[Referral]:
+    """The referrals to ``service`` about any of ``people`` still awaiting a decision (``besides`` left out)."""
+    about = Referral.objects.filter(people__in=people).values("pk")
+    found = Referral.objects.filter(service=service, status__in=UNDECIDED, pk__in=about)
+    if besides is not None:
+        found = found.exclude(pk=besides.pk)
+    return found.order_by("pk")
+
+
+def children_of(people: Any) -> QuerySet[Person]:
+    """The children among ``people`` (a parent may be in the cases of two of her children)."""
+    return Person.objects.filter(pk__in=[person.pk for person in people], kind=PersonKind.CHILD)
 
 
 def open_case_count(service: Service) -> int:
@@ -70,3 +105,12 @@ def open_tasks(user: Any) -> QuerySet[CaseTask]:
         .select_related("service", "referral", "case", "assigned_to")
         .order_by("due_at", "pk")
     )
+
+
+def casework_of(user: Any, person: Person) -> tuple[QuerySet[Case], QuerySet[Referral]]:
+    """The cases and referrals about ``person`` that ``user`` may see (for the person's page), newest first."""
+    cases = scope(user, Case.objects.filter(pk__in=Case.objects.filter(people=person).values("pk")), Perm.CASE_VIEW)
+    referrals = scope(
+        user, Referral.objects.filter(pk__in=Referral.objects.filter(people=person).values("pk")), Perm.REFERRAL_VIEW
+    )
+    return cases.order_by("-opened_at", "-pk"), referrals.select_related("service").order_by("-received_at", "-pk")

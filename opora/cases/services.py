@@ -49,17 +49,21 @@ from opora.cases.models import (
     TaskKind,
     TriageDecision,
 )
-from opora.cases.selectors import open_case_count, waiting_ahead
+from opora.cases.selectors import (
+    case_staff,
+    children_of,
+    open_case_count,
+    open_cases_in,
+    waiting_ahead,
+)
 from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.core.conflicts import StaleEdit
-from opora.organisation.models import Role, Service, ServiceKind
+from opora.organisation.models import Service, ServiceKind
 from opora.people.models import Person, PersonKind
 
 # The designated social worker of the child protection department assesses a violence signal within 24
 # hours (Child Protection Act): a rule of law, so a constant rather than a setting.
 VIOLENCE_COORDINATION_HOURS = 24
-# The roles that may lead a case (ЗСУ чл. 84) or sit on its multidisciplinary team (чл. 80).
-CASE_STAFF_ROLES = (Role.HEAD, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.PEDAGOGUE, Role.FOSTER_CARE)
 
 
 def _allow(allowed: bool) -> None:
@@ -226,9 +230,7 @@ def _check_turn(referral: Referral, override_reason: str) -> None:
 
 def _check_case_staff(services: Sequence[Service], case_manager: User, team: Sequence[User]) -> None:
     """The case manager and the team must work in one of the case's services."""
-    staff = User.objects.filter(
-        is_active=True, memberships__service__in=services, memberships__role__in=CASE_STAFF_ROLES
-    ).distinct()
+    staff = case_staff(services)
     where = ", ".join(str(service) for service in services)
     errors = {}
     if not staff.filter(pk=case_manager.pk).exists():
@@ -241,6 +243,28 @@ def _check_case_staff(services: Sequence[Service], case_manager: User, team: Seq
         }
     if errors:
         raise ValidationError(errors)
+
+
+def _check_no_open_case(service: Service, people: Sequence[Person], *, besides: Case | None = None) -> None:
+    """A child has one open case in a service: a second would take a second place for him and split his
+    file. The worker adds the new referral's information to the open case instead, or the head closes it."""
+    children = children_of(people) if any(person.kind == PersonKind.CHILD for person in people) else people
+    open_cases = open_cases_in(service, children)
+    if besides is not None:
+        open_cases = open_cases.exclude(pk=besides.pk)
+    found = open_cases.first()
+    if found is None:
+        return
+    names = ", ".join(str(person) for person in found.people.filter(pk__in=[person.pk for person in children]))
+    raise ValidationError(
+        {
+            NON_FIELD_ERRORS: _(
+                "%(names)s already has an open case in %(service)s: %(case)s. Add what this referral brings "
+                "to that case, or close it before a new one is opened."
+            )
+            % {"names": names, "service": service, "case": found}
+        }
+    )
 
 
 @transaction.atomic
@@ -277,6 +301,7 @@ def referral_accept(
     # Locking the service makes two acceptances into its last place wait for each other.
     service = Service.objects.select_for_update().get(pk=referral.service_id)
     _require_referral(referral, service)
+    _check_no_open_case(service, list(referral.people.all()))
     team = [member for member in team if member.pk != case_manager.pk]
     _check_case_staff([service], case_manager, team)
     override_reason = override_reason.strip()
@@ -385,6 +410,7 @@ def _move(
     if to == CaseState.REOPENED:
         # A reopened case takes a place again in each of its services.
         for service in Service.objects.select_for_update().filter(cases=locked).order_by("pk"):
+            _check_no_open_case(service, list(locked.people.all()), besides=locked)
             _check_room(
                 service, from_other_municipality=locked.from_other_municipality, override_reason=override_reason
             )
@@ -581,10 +607,20 @@ def next_review_due(case: Case, items: Sequence[Any] | None = None) -> datetime.
     return None
 
 
+def may_work_on_documents(user: User, case: Case) -> bool:
+    """Who writes and submits the case's assessment, plan and reviews: its workers (``case.work`` in one of
+    its services) and the members of its multidisciplinary team, the psychologist and the pedagogue too
+    (ЗСУ чл. 80: the team assesses and plans). Approving stays the head's (``case.approve``)."""
+    if has_permission_on(user, Perm.CASE_WORK, case):
+        return True
+    on_team = case.case_manager_id == user.pk or case.team.filter(pk=user.pk).exists()
+    return on_team and has_permission_on(user, Perm.CASE_VIEW, case)
+
+
 def _lock_open_case(case: Case, by: User, permission: str = Perm.CASE_WORK) -> Case:
     """The case, locked: every change to its documents waits for the one before it to commit, so that the
     version check below sees the other person's save."""
-    _allow(has_permission_on(by, permission, case))
+    _allow(may_work_on_documents(by, case) if permission == Perm.CASE_WORK else has_permission_on(by, permission, case))
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if not locked.is_open:
         raise ValidationError(_("The case is closed: reopen it before changing its documents."))
@@ -821,9 +857,7 @@ def _check_goals(case: Case, assessment: Assessment, goals: Sequence[GoalData]) 
     if not goals:
         raise ValidationError(_("Give the plan at least one goal."))
     assessed = set(assessed_domains(assessment))
-    staff = set(
-        User.objects.filter(memberships__service__in=case.services.all()).values_list("pk", flat=True).distinct()
-    )
+    staff = set(case_staff(case.services.all()).values_list("pk", flat=True))
     for number, goal in enumerate(goals, start=1):
         if not goal.needs or not set(goal.needs) <= assessed:
             raise ValidationError(

@@ -7,10 +7,11 @@ case or a task is written to the view log.
 """
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.forms.utils import ErrorDict
@@ -62,9 +63,16 @@ from opora.cases.models import (
     SupportPlan,
     TriageDecision,
 )
-from opora.cases.selectors import open_case_count, waiting_position, waiting_positions, with_open_cases
+from opora.cases.selectors import (
+    case_staff,
+    open_case_count,
+    open_cases_in,
+    undecided_referrals_in,
+    waiting_position,
+    waiting_positions,
+    with_open_cases,
+)
 from opora.cases.services import (
-    CASE_STAFF_ROLES,
     StaleEdit,
     assessed_domains,
     assessment_save,
@@ -76,6 +84,7 @@ from opora.cases.services import (
     document_submit,
     latest_version,
     may_move,
+    may_work_on_documents,
     next_review_due,
     plan_review_record,
     plan_save,
@@ -215,6 +224,11 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("The referral has been recorded."))
+                if _open_work(request, referral):
+                    messages.warning(
+                        request,
+                        _("This child already has an open case or a referral awaiting a decision in this service."),
+                    )
                 return redirect("referral_detail", pk=referral.pk)
         form.ask_for_the_file_again()
     return render(request, "cases/referral_form.html", {"form": form, "query": query})
@@ -222,10 +236,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 def _triage_staff(request: HttpRequest, *services: Service) -> QuerySet[User]:
     """The staff of ``services`` who may lead or join a case, as far as the head may see staff."""
-    staff = User.objects.filter(
-        is_active=True, memberships__service__in=services, memberships__role__in=CASE_STAFF_ROLES
-    )
-    return scope(request.user, staff, Perm.STAFF_VIEW).distinct().order_by("first_name", "last_name")
+    return scope(request.user, case_staff(services), Perm.STAFF_VIEW).order_by("first_name", "last_name")
 
 
 @require(Perm.CASE_APPROVE)
@@ -268,10 +279,22 @@ def _referral_page(request: HttpRequest, referral: Referral, form: TriageForm | 
             "position": waiting_position(referral),
             "taken": open_case_count(referral.service),
             "case": _visible_case(request, referral),
+            "open_work": _open_work(request, referral),
             "form": form,
             "can_work": has_permission(request.user, Perm.CASE_WORK, referral.service),
         },
     )
+
+
+def _open_work(request: HttpRequest, referral: Referral) -> list[Case | Referral]:
+    """The open cases and the other undecided referrals of the referral's service about its people, so that
+    the worker and the head see at once that the child is already served (or already asked for) there."""
+    people = referral.people.all()
+    cases = scope(request.user, open_cases_in(referral.service, people).exclude(referral=referral), Perm.CASE_VIEW)
+    referrals = scope(
+        request.user, undecided_referrals_in(referral.service, people, besides=referral), Perm.REFERRAL_VIEW
+    )
+    return [*cases, *referrals]
 
 
 def _visible_case(request: HttpRequest, referral: Referral) -> Case | None:
@@ -405,6 +428,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             ],
             "referral": scope(user, Referral.objects.filter(case=case), Perm.REFERRAL_VIEW).first(),
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
+            "can_write_documents": may_work_on_documents(user, case),
             "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
             "form": form,
             **_documents_of(user, case),
@@ -496,6 +520,28 @@ def _after_task(task: CaseTask) -> str:
 # --- Needs assessment, support plan, reviews ---------------------------------------------------------------
 
 
+def require_document_work[R: HttpResponse](view: Callable[..., R]) -> Callable[..., R | HttpResponse]:
+    """For the pages that write a case's documents: the case's workers and the members of its team (a
+    psychologist holds only ``case.view``). Users who are neither anywhere are refused before any record is
+    looked up; the case itself is checked by ``_case_to_write``."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> R | HttpResponse:
+        user = request.user
+        if user.is_authenticated and not (has_permission(user, Perm.CASE_WORK) or user.case_teams.exists()):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return require(Perm.CASE_VIEW)(checked)
+
+
+def _case_to_write(request: HttpRequest, pk: int) -> Case:
+    case = _case_for(request, pk, Perm.CASE_VIEW)
+    if not may_work_on_documents(acting_user(request), case):
+        raise PermissionDenied
+    return case
+
+
 def _case_for(request: HttpRequest, pk: int, permission: str) -> Case:
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), permission, pk=pk)
     return case
@@ -517,11 +563,11 @@ def _versions[D: CaseDocument](request: HttpRequest, case: Case, model: type[D])
     return scope(request.user, model._default_manager.filter(case=case), Perm.CASE_VIEW).order_by("-number")
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or change the case's needs assessment (an approved version is kept: this makes the next)."""
-    case = _case_for(request, pk, Perm.CASE_WORK)
+    case = _case_to_write(request, pk)
     latest = latest_version(case, Assessment)
     children = _people_of(request, case).filter(kind=PersonKind.CHILD)
     form = AssessmentForm(request.POST or None, children=children, initial=AssessmentForm.initial_from(latest))
@@ -585,10 +631,8 @@ def _document_page(
         "versions": _versions(request, case, type(document)).select_related("approved_by"),
         "is_newest": is_newest,
         "newest": newest,
-        "can_edit": is_newest and case.is_open and has_permission_on(user, Perm.CASE_WORK, case),
-        "can_submit": is_newest
-        and document.status == DocumentStatus.DRAFT
-        and has_permission_on(user, Perm.CASE_WORK, case),
+        "can_edit": is_newest and case.is_open and may_work_on_documents(user, case),
+        "can_submit": is_newest and document.status == DocumentStatus.DRAFT and may_work_on_documents(user, case),
         "can_approve": is_newest
         and document.status == DocumentStatus.SUBMITTED
         and has_permission_on(user, Perm.CASE_APPROVE, case),
@@ -683,10 +727,10 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _show_document(request, Assessment, pk)
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide_document(request, Assessment, pk, Perm.CASE_WORK, document_submit)
+    return _decide_document(request, Assessment, pk, Perm.CASE_VIEW, document_submit)
 
 
 @require(Perm.CASE_APPROVE)
@@ -705,10 +749,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _show_document(request, SupportPlan, pk)
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide_document(request, SupportPlan, pk, Perm.CASE_WORK, document_submit)
+    return _decide_document(request, SupportPlan, pk, Perm.CASE_VIEW, document_submit)
 
 
 @require(Perm.CASE_APPROVE)
@@ -726,11 +770,7 @@ def _plan_staff(request: HttpRequest, case: Case) -> QuerySet[User]:
     """Who may be named for an activity: the active staff of the case's services. The case was reached
     through the scoping module; its own services bound the list (not ``staff.view``, which a social worker
     does not hold, yet she names the psychologist of her own team)."""
-    return (
-        User.objects.filter(is_active=True, memberships__service__in=case.services.all())
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+    return case_staff(case.services.all()).order_by("first_name", "last_name")
 
 
 def _plan_forms(
@@ -793,12 +833,12 @@ def _plan_valid(form: PlanForm, goal_forms: Any, activity_forms: Any) -> bool:
     return all(results) and activities_have_goals(goal_forms, activity_forms)
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Draw up or change the individual support plan on the approved assessment (an approved version is kept:
     this makes the next)."""
-    case = _case_for(request, pk, Perm.CASE_WORK)
+    case = _case_to_write(request, pk)
     assessment = current_approved(case, Assessment)
     if assessment is None:
         return render(request, "cases/plan_form.html", {"case": case, "form": None})
@@ -862,11 +902,11 @@ def _not_checked_yet(form: Any, goal_forms: Any, activity_forms: Any) -> None:
     form._errors = ErrorDict()
 
 
-@require(Perm.CASE_WORK)
+@require_document_work
 @require_http_methods(["GET", "POST"])
 def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Review the plan in force: progress on each goal, and if need be the plan's next version."""
-    case = _case_for(request, pk, Perm.CASE_WORK)
+    case = _case_to_write(request, pk)
     plan = current_approved(case, SupportPlan)
     goals = list(plan.goals.order_by("position")) if plan is not None else []
     form = ReviewForm(request.POST or None, goals=goals)

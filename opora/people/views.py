@@ -16,10 +16,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from opora.cases.selectors import casework_of
 from opora.core.access import (
     Perm,
     acting_user,
     get_for_user_or_404,
+    has_permission,
     has_permission_on,
     organisation_of,
     require,
@@ -123,6 +125,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("household", "household__settlement")
         .order_by("-start_date", "pk")
     )
+    cases, referrals = casework_of(request.user, person)
     return render(
         request,
         "people/person_detail.html",
@@ -136,6 +139,9 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "expected_children": people.filter(mother=person).order_by("due_date"),
             "relations": _relation_rows(person, relationships_of(person, _relationships(request), people)),
             "memberships": memberships,
+            "cases": cases,
+            "referrals": referrals,
+            "can_refer": not merged and has_permission(request.user, Perm.REFERRAL_MANAGE),
             "can_manage": not merged and has_permission_on(request.user, Perm.PERSON_MANAGE, person),
             "can_merge": not merged and has_permission_on(request.user, Perm.PERSON_MERGE, person),
             "may_be_mother": person.kind != PersonKind.UNBORN and person.sex != Sex.MALE,
