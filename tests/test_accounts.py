@@ -241,3 +241,17 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(world: World)
         HTTP_X_FORWARDED_FOR="198.51.100.200",
     )
     assert response.status_code == 429
+
+
+def test_the_lockout_counts_every_casing_of_a_username_as_one(world: World) -> None:
+    # allauth matches the username case-insensitively, so the lockout must count the same way.
+    for casing in ("social_worker", "Social_Worker", "SOCIAL_WORKER", "sOcial_worker", "social_WORKER"):
+        attempt(Client(), casing, "wrong guess")
+    for casing in ("social_worker", "Social_worker", "SOCIAL_WORKER"):
+        assert attempt(Client(), casing, PASSWORD).status_code == 429
+
+
+def test_a_success_in_another_casing_does_not_clear_the_lockout(world: World) -> None:
+    lock_out("social_worker")
+    assert attempt(Client(), "soCial_worker", PASSWORD).status_code == 429
+    assert attempt(Client(), "social_worker", PASSWORD).status_code == 429
