@@ -8,6 +8,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -264,3 +265,15 @@ def test_a_success_in_another_casing_does_not_clear_the_lockout(world: World) ->
     lock_out("social_worker")
     assert attempt(Client(), "soCial_worker", PASSWORD).status_code == 429
     assert attempt(Client(), "social_worker", PASSWORD).status_code == 429
+
+
+def test_a_totp_code_used_once_is_refused_the_second_time_even_after_the_cache_is_cleared(world: World) -> None:
+    # Each app server has its own memory: the record of a used code must outlive any one process's cache.
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    secret = generate_totp_secret()
+    totp = TOTP.activate(world.users[Role.SOCIAL_WORKER], secret)
+    code = format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+    assert totp.validate_code(code) is True
+    cache.clear()
+    assert TOTP(totp.instance).validate_code(code) is False

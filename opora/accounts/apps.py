@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from opora.accounts import signals
+        from opora.accounts import signals, totp
 
         signals.connect()
+        totp.install()
