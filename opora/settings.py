@@ -196,6 +196,7 @@ if ENVIRONMENT == "test":
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Opora"
+MFA_ADAPTER = "opora.accounts.mfa_adapter.OporaMFAAdapter"
 
 # Idle sessions end SESSION_IDLE_MINUTES after the last request: a request renews the server-side expiry
 # when a minute or more has passed since the last renewal (IdleSessionMiddleware), so most requests

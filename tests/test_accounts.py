@@ -277,3 +277,47 @@ def test_a_totp_code_used_once_is_refused_the_second_time_even_after_the_cache_i
     assert totp.validate_code(code) is True
     cache.clear()
     assert TOTP(totp.instance).validate_code(code) is False
+
+
+def current_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+
+
+def test_a_totp_secret_is_stored_encrypted_and_login_with_it_still_works(world: World) -> None:
+    from allauth.mfa.models import Authenticator
+
+    from opora.core import crypto
+
+    secret = generate_totp_secret()
+    TOTP.activate(world.users[Role.SOCIAL_WORKER], secret)
+    stored = Authenticator.objects.get(type=Authenticator.Type.TOTP).data["secret"]
+    assert secret not in stored
+    assert crypto.decrypt(stored) == secret
+
+    client = Client()
+    assert attempt(client, "social_worker", PASSWORD).status_code == 302
+    response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_migration_encrypts_secrets_stored_in_the_clear_and_only_those(world: World) -> None:
+    import importlib
+
+    from allauth.mfa.models import Authenticator
+    from django.apps import apps
+
+    from opora.core import crypto
+
+    migration = importlib.import_module("opora.accounts.migrations.0004_encrypt_mfa_secrets")
+    plain = generate_totp_secret()
+    Authenticator.objects.create(user=world.users[Role.SOCIAL_WORKER], type="totp", data={"secret": plain})
+    already = crypto.encrypt(generate_totp_secret())
+    Authenticator.objects.create(user=world.users[Role.HEAD], type="totp", data={"secret": already})
+
+    migration.encrypt_secrets(apps, None)
+
+    assert crypto.decrypt(Authenticator.objects.get(user=world.users[Role.SOCIAL_WORKER]).data["secret"]) == plain
+    assert Authenticator.objects.get(user=world.users[Role.HEAD]).data["secret"] == already
