@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "opora.accounts.middleware.IdleSessionMiddleware",
     "opora.audit.middleware.AuditActorMiddleware",
     "opora.audit.middleware.ViewLogMiddleware",
     "opora.accounts.middleware.RequireMfaMiddleware",
@@ -201,11 +202,13 @@ if ENVIRONMENT == "test":
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Opora"
+MFA_ADAPTER = "opora.accounts.mfa_adapter.OporaMFAAdapter"
 
-# Idle sessions end SESSION_IDLE_MINUTES after the last request: every request renews the server-side
-# expiry, and the cookie itself ends with the browser.
+# Idle sessions end SESSION_IDLE_MINUTES after the last request: a request renews the server-side expiry
+# when a minute or more has passed since the last renewal (IdleSessionMiddleware), so most requests
+# do not write the session; the cookie itself ends with the browser.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Axes, tuned: five failures from one address on one username lock that pair for 15 minutes. The

@@ -8,6 +8,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from opora.accounts.models import User
 from opora.organisation.models import Role, RolePolicy
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, Clock, World
 
 LOGIN = reverse("account_login")
 
@@ -129,14 +130,23 @@ def test_a_session_ends_after_idle_time(world: World) -> None:
     assert response["Location"].startswith(LOGIN)
 
 
-def test_each_request_extends_the_idle_timeout(world: World) -> None:
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_a_request_a_minute_later_extends_the_idle_timeout(world: World, clock: Clock) -> None:
     client = Client()
     attempt(client, "social_worker", PASSWORD)
-    Session.objects.update(expire_date=timezone.now() + timedelta(seconds=5))
+    clock.advance(minutes=10)
     client.get(reverse("home"))
-    remaining = Session.objects.get().expire_date - timezone.now()
+    remaining = Session.objects.get().expire_date - clock.now
     assert remaining > timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_requests_within_a_minute_do_not_rewrite_the_session(world: World, clock: Clock) -> None:
+    client = Client()
+    attempt(client, "social_worker", PASSWORD)
+    client.get(reverse("home"))
+    written = Session.objects.get().expire_date
+    clock.advance(seconds=30)
+    client.get(reverse("home"))
+    assert Session.objects.get().expire_date == written
 
 
 def test_sensitive_pages_ask_for_the_password_again(world: World) -> None:
@@ -241,3 +251,73 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(world: World)
         HTTP_X_FORWARDED_FOR="198.51.100.200",
     )
     assert response.status_code == 429
+
+
+def test_the_lockout_counts_every_casing_of_a_username_as_one(world: World) -> None:
+    # allauth matches the username case-insensitively, so the lockout must count the same way.
+    for casing in ("social_worker", "Social_Worker", "SOCIAL_WORKER", "sOcial_worker", "social_WORKER"):
+        attempt(Client(), casing, "wrong guess")
+    for casing in ("social_worker", "Social_worker", "SOCIAL_WORKER"):
+        assert attempt(Client(), casing, PASSWORD).status_code == 429
+
+
+def test_a_success_in_another_casing_does_not_clear_the_lockout(world: World) -> None:
+    lock_out("social_worker")
+    assert attempt(Client(), "soCial_worker", PASSWORD).status_code == 429
+    assert attempt(Client(), "social_worker", PASSWORD).status_code == 429
+
+
+def test_a_totp_code_used_once_is_refused_the_second_time_even_after_the_cache_is_cleared(world: World) -> None:
+    # Each app server has its own memory: the record of a used code must outlive any one process's cache.
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    secret = generate_totp_secret()
+    totp = TOTP.activate(world.users[Role.SOCIAL_WORKER], secret)
+    code = format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+    assert totp.validate_code(code) is True
+    cache.clear()
+    assert TOTP(totp.instance).validate_code(code) is False
+
+
+def current_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+
+
+def test_a_totp_secret_is_stored_encrypted_and_login_with_it_still_works(world: World) -> None:
+    from allauth.mfa.models import Authenticator
+
+    from opora.core import crypto
+
+    secret = generate_totp_secret()
+    TOTP.activate(world.users[Role.SOCIAL_WORKER], secret)
+    stored = Authenticator.objects.get(type=Authenticator.Type.TOTP).data["secret"]
+    assert secret not in stored
+    assert crypto.decrypt(stored) == secret
+
+    client = Client()
+    assert attempt(client, "social_worker", PASSWORD).status_code == 302
+    response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_migration_encrypts_secrets_stored_in_the_clear_and_only_those(world: World) -> None:
+    import importlib
+
+    from allauth.mfa.models import Authenticator
+    from django.apps import apps
+
+    from opora.core import crypto
+
+    migration = importlib.import_module("opora.accounts.migrations.0004_encrypt_mfa_secrets")
+    plain = generate_totp_secret()
+    Authenticator.objects.create(user=world.users[Role.SOCIAL_WORKER], type="totp", data={"secret": plain})
+    already = crypto.encrypt(generate_totp_secret())
+    Authenticator.objects.create(user=world.users[Role.HEAD], type="totp", data={"secret": already})
+
+    migration.encrypt_secrets(apps, None)
+
+    assert crypto.decrypt(Authenticator.objects.get(user=world.users[Role.SOCIAL_WORKER]).data["secret"]) == plain
+    assert Authenticator.objects.get(user=world.users[Role.HEAD]).data["secret"] == already

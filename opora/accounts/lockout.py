@@ -1,5 +1,6 @@
 from typing import Any
 
+from allauth.account.utils import filter_users_by_username
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,6 +23,18 @@ def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None)
     unknown name looks exactly like a lockout of a real one.
     """
     if credentials and credentials.get("username"):
-        return str(credentials["username"])
+        return normalised_username(str(credentials["username"]))
     posted = request.POST.get("login") if request is not None else None
-    return posted or None
+    return normalised_username(posted) if posted else None
+
+
+def normalised_username(name: str) -> str:
+    """The one name under which Axes counts every spelling that logs into the same account.
+
+    allauth matches the username case-insensitively (by the database's collation), so "Diana" and
+    "DIANA" reach the account "diana": their failures must count together. An existing account is named
+    as stored; an unknown name is lower-cased, which counts its spellings together just the same.
+    """
+    name = name.strip()
+    matches = list(filter_users_by_username(name).values_list("username", flat=True)[:2])
+    return (matches[0] if len(matches) == 1 else name).lower()

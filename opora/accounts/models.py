@@ -29,3 +29,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class UsedTotpCode(models.Model):
+    """A TOTP code already used to log in: refused if offered again while it is still valid.
+
+    allauth keeps used codes in the cache, which is each process's own memory unless a shared one is
+    configured; in the database the record holds with any number of app servers.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=20)
+    used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code"], name="used_totp_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.used_at:%Y-%m-%d %H:%M:%S}"

@@ -26,7 +26,9 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -105,13 +107,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The roles are read on every request: they are kept in Django's cache (shared by the app servers when
+# REDIS_URL is set) and forgotten when a membership or the user changes. The time limit bounds how long
+# a change made by a write the signals do not see (a bulk update) could go unnoticed.
+MEMBERSHIPS_CACHE_SECONDS = 300
+
+
+def _memberships_key(user_id: int) -> str:
+    return f"opora:access:v1:memberships:{user_id}"
+
+
 def memberships(user: Any) -> list[Membership]:
-    """The user's roles, read once per request and kept on the user object."""
+    """The user's roles, from the shared cache or the database, and kept on the user object for the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_opora_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("service"))
+        cached = cache.get(_memberships_key(user.pk))
+        if cached is None:
+            cached = list(Membership.objects.filter(user=user).select_related("service"))
+            cache.set(_memberships_key(user.pk), cached, MEMBERSHIPS_CACHE_SECONDS)
         user._opora_memberships = cached
     return cached
 
@@ -120,6 +135,13 @@ def forget_memberships(user: Any) -> None:
     """Drop the cached roles after they change within a request."""
     if hasattr(user, "_opora_memberships"):
         del user._opora_memberships
+
+
+def forget_cached_memberships(user_id: int) -> None:
+    """Drop the user's roles from the shared cache, now and again when the change is committed (so that a
+    request reading the old rows in between cannot put them back for good)."""
+    cache.delete(_memberships_key(user_id))
+    transaction.on_commit(lambda: cache.delete(_memberships_key(user_id)))
 
 
 def is_administrator(user: Any) -> bool:
