@@ -4,14 +4,11 @@ Both tables are append-only. The models refuse updates and deletes, and a databa
 (migration 0002) refuses UPDATE statements, so not even raw SQL through the app rewrites history.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -71,48 +68,6 @@ class ChangeEvent(AuditRecord):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
-
-    def rows(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) as a person reads them: field labels, choice labels, yes and no.
-
-        A many-to-many change reads as the records removed (before) and added (after).
-        """
-        model = self.content_type.model_class()
-        result: list[tuple[str, object, object]] = []
-        for name, values in self.changes.items():
-            label, show = _describe_field(model, name)
-            if isinstance(values, dict):
-                removed = values.get("removed") or values.get("cleared") or []
-                result.append((label, ", ".join(removed), ", ".join(values.get("added", []))))
-            else:
-                result.append((label, show(values[0]), show(values[1])))
-        return result
-
-
-def _describe_field(model: type[models.Model] | None, name: str) -> tuple[str, Callable[[Any], Any]]:
-    """The field's translated label, and how to show one of its stored values."""
-    try:
-        field = model._meta.get_field(name) if model else None
-    except FieldDoesNotExist:
-        field = None
-    if field is None:
-        return name, _plain_value
-    choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}  # type: ignore[union-attr]
-
-    def show(value: Any) -> Any:
-        if isinstance(value, str) and value in choices:
-            return str(choices[value])
-        return _plain_value(value)
-
-    return str(capfirst(getattr(field, "verbose_name", name))), show
-
-
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return str(_("yes") if value else _("no"))
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return value
 
 
 class ViewOutcome(models.TextChoices):

@@ -4,7 +4,7 @@ Signals are used here (and nowhere else for business logic) because the trail mu
 every caller remembering to write it: a change made through any form, service or command is kept.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ IGNORED_FIELDS = {"last_login"}
 _registered: dict[type[models.Model], set[str]] = {}
 _secret: dict[type[models.Model], set[str]] = {}
 _organisation_of: dict[type[models.Model], Callable[[Any], int | None]] = {}
+_value_labels: dict[type[models.Model], dict[str, dict[Any, Any]]] = {}
 
 
 def _own_organisation_id(instance: Any) -> int | None:
@@ -37,14 +38,18 @@ def register(
     exclude: tuple[str, ...] = (),
     secret: tuple[str, ...] = (),
     organisation: Callable[[Any], int | None] = _own_organisation_id,
+    choices: Mapping[str, Iterable[tuple[Any, Any]]] | None = None,
 ) -> None:
     """Record every create, update and delete of ``model`` (and changes to its many-to-many fields).
 
     ``organisation`` gives the id of the organisation a record belongs to, so that a change made by the
     system (no actor) is shown to that organisation's administrator and no other. ``secret`` fields are
-    compared but written as a mask: the trail says that they changed, never what they hold.
+    compared but written as a mask: the trail says that they changed, never what they hold. ``choices``
+    names the labels of fields that hold a list of codes (a JSON list has no choices of its own), so that
+    the trail shows "Day care", not ``day_care``.
     """
     _registered[model] = set(exclude) | IGNORED_FIELDS
+    _value_labels[model] = {name: dict(pairs) for name, pairs in (choices or {}).items()}
     _secret[model] = set(secret) | SECRET_FIELDS
     _organisation_of[model] = organisation
     uid = f"audit-{model._meta.label}"
@@ -58,6 +63,15 @@ def register(
 
 def is_registered(model: type[models.Model]) -> bool:
     return model in _registered
+
+
+def registered_models() -> list[type[models.Model]]:
+    return list(_registered)
+
+
+def value_labels(model: type[models.Model], field_name: str) -> dict[Any, Any]:
+    """The labels of the codes a list field of ``model`` holds (given to ``register``), or none."""
+    return _value_labels.get(model, {}).get(field_name, {})
 
 
 def _plain(value: Any) -> Any:

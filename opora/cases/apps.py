@@ -22,10 +22,14 @@ class CasesConfig(AppConfig):
         # changed; its "changed at" stamp would only repeat the event's own time.
         for document in (models.Assessment, models.SupportPlan):
             register(document, exclude=("updated_at",), organisation=lambda record: record.case.organisation_id)
+        register(
+            models.PlanGoal,
+            choices={"needs": models.Domain.choices},
+            organisation=lambda goal: goal.case.organisation_id,
+        )
         for model in (
             models.CaseTransition,
             models.AssessmentDomain,
-            models.PlanGoal,
             models.PlanActivity,
             models.PlanReview,
             models.GoalProgress,

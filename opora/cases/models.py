@@ -360,7 +360,7 @@ class CaseTransition(AppendOnly):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.case}: {self.from_state or '—'} → {self.to_state}"
+        return f"{self.case}: {self.get_from_state_display() or '—'} → {self.get_to_state_display()}"
 
 
 # --- Tasks --------------------------------------------------------------------------------------------

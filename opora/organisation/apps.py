@@ -8,9 +8,10 @@ class OrganisationConfig(AppConfig):
     def ready(self) -> None:
         from opora.accounts.models import User
         from opora.audit.registry import register
-        from opora.organisation.models import Membership, Organisation, Programme, RolePolicy, Service
+        from opora.organisation.models import ActivityType, Membership, Organisation, Programme, RolePolicy, Service
 
-        for model in (Service, Programme, RolePolicy):
+        register(Service, choices={"activity_types": ActivityType.choices})
+        for model in (Programme, RolePolicy):
             register(model)
         register(Organisation, organisation=lambda organisation: organisation.pk)
         register(Membership, organisation=lambda membership: membership.user.organisation_id)

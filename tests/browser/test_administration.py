@@ -167,7 +167,7 @@ def test_a_changed_capacity_shows_in_the_audit_trail(
     expect(page).to_have_url(f"{site}/audit/changes/")
     newest = page.locator("main tbody tr").first
     cells = newest.locator("td")
-    expect(cells.nth(1)).to_have_text(administrator.get_full_name())
+    expect(cells.nth(1)).to_have_text(f"{administrator.get_full_name()} ({administrator.username})")
     expect(cells.nth(2)).to_have_text(bg("changed"))
     expect(cells.nth(3)).to_contain_text(world.own.name)
     # Only the capacity changed, from 60 to 75.
