@@ -442,3 +442,19 @@ def test_each_audit_page_stays_within_its_query_budget_at_5_and_50_rows(
     assert few <= MAX_QUERIES
     assert many <= MAX_QUERIES
     assert many == few
+
+
+def test_a_long_list_of_fields_is_folded_and_a_short_one_is_not(world: World, admin_client: Client) -> None:
+    world.own.capacity = 61
+    world.own.save()  # one field changed
+
+    content = admin_client.get(reverse("audit_changes"), {"type": "organisation.service"}).content.decode()
+
+    service_type = ContentType.objects.get_for_model(Service)
+    creation = ChangeEvent.objects.filter(content_type=service_type, object_id=str(world.own.pk), action="created")
+    created = len(presented(creation.first()))
+    assert created > 3
+    assert f"<summary>{created} полета</summary>" in content  # the service's creation, folded
+    newest = content.split("<tbody", 1)[1].split("</tr>", 1)[0]
+    assert "<details>" not in newest
+    assert "Капацитет</span>: 60 → 61" in newest
