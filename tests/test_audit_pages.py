@@ -458,3 +458,21 @@ def test_a_long_list_of_fields_is_folded_and_a_short_one_is_not(world: World, ad
     newest = content.split("<tbody", 1)[1].split("</tr>", 1)[0]
     assert "<details>" not in newest
     assert "Капацитет</span>: 60 → 61" in newest
+
+
+def test_stored_values_of_any_shape_are_shown_not_raised(world: World, admin_client: Client) -> None:
+    """The trail outlives the code that wrote it: odd values (a field since removed, a nested list, a moment
+    that is not one) are shown as they are."""
+    change_event(
+        world,
+        changes={
+            "activity_types": [None, [{"nested": 1}, "day_care"]],
+            "removed_long_ago": ["a", "b"],
+            "created_at": ["вчера", None],
+            "capacity": [None, {"odd": True}],
+        },
+    )
+    content = changes_page(admin_client)
+    assert "removed_long_ago: a → b" in content
+    with translation.override("bg"):
+        assert f"{{'nested': 1}}, {ActivityType.DAY_CARE.label}" in content

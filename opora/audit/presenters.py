@@ -165,10 +165,10 @@ def _show(model: type[models.Model] | None, field: models.Field | None, value: A
     labels = value_labels(model, field.name) if model else {}
     labels = labels or (dict(field.flatchoices) if field.choices else {})
     if isinstance(value, list):
-        return ", ".join(str(labels.get(item, item)) for item in value)
+        return ", ".join(str(labels.get(item, item) if isinstance(item, (str, int)) else item) for item in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, str) and value in labels:
+    if not isinstance(value, dict) and value in labels:
         return str(labels[value])
     if isinstance(value, str) and isinstance(field, (models.DateTimeField, models.DateField)):
         return _moment(field, value)
