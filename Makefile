@@ -6,7 +6,7 @@ PYTHON_VERSION := $(shell cat .python-version)
 PORT ?= 8000
 export OPORA_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install test-deps lint typecheck messages lock serve clean bench bench-people
+.PHONY: demo test install test-deps lint typecheck messages lock serve clean bench bench-people bench-pages
 
 ## demo: install, migrate the embedded database, load the demo organisation, serve with the task worker
 demo: install
@@ -53,11 +53,15 @@ serve: install
 	OPORA_ENVIRONMENT=development PORT=$(PORT) scripts/serve
 
 ## bench: every benchmark (never part of `make test`); see docs/benchmarks.md
-bench: bench-people
+bench: bench-people bench-pages
 
 ## bench-people: people search and duplicates on 1,000,000 synthetic children (PostgreSQL on 127.0.0.1:5432)
 bench-people: install
 	OPORA_ENVIRONMENT=development $(BIN)/python -m benchmarks.people
+
+## bench-pages: the key pages on the database of bench-people, with its referrals, cases, plans and tasks
+bench-pages: install
+	OPORA_ENVIRONMENT=development $(BIN)/python -m benchmarks.pages
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

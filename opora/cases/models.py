@@ -186,7 +186,11 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-received_at", "-pk"]
-        indexes = [models.Index(fields=["service", "status", "urgent", "received_at"], name="referral_waiting_order")]
+        indexes = [
+            models.Index(fields=["service", "status", "urgent", "received_at"], name="referral_waiting_order"),
+            # The referral list's order: its page is read along the index, never sorted from the whole table.
+            models.Index(fields=["-received_at", "-id"], name="referral_list_order"),
+        ]
 
     def __str__(self) -> str:
         return str(_("Referral %(number)s") % {"number": self.pk or "—"})
@@ -326,7 +330,11 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_at", "-pk"]
-        indexes = [models.Index(fields=["state"], name="case_state")]
+        indexes = [
+            models.Index(fields=["state"], name="case_state"),
+            # The case list's order: its page is read along the index, never sorted from the whole table.
+            models.Index(fields=["-opened_at", "-id"], name="case_list_order"),
+        ]
 
     def __str__(self) -> str:
         return str(_("Case %(number)s") % {"number": self.pk or "—"})

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -585,11 +586,28 @@ def reopened_at(case: Case) -> datetime.datetime | None:
 def current_approved[D: CaseDocument](case: Case, model: type[D]) -> D | None:
     """The newest approved version of the assessment or plan that counts now (approved since the last
     reopening of the case)."""
-    approved = model._default_manager.filter(case=case, status=DocumentStatus.APPROVED)
-    since = reopened_at(case)
-    if since is not None:
-        approved = approved.filter(approved_at__gte=since)
-    return approved.order_by("-number").first()
+    return _approved_since(model._default_manager.filter(case=case), reopened_at(case)).order_by("-number").first()
+
+
+def _approved_since[D: CaseDocument](versions: QuerySet[D], since: datetime.datetime | None) -> QuerySet[D]:
+    approved = versions.filter(status=DocumentStatus.APPROVED)
+    return approved if since is None else approved.filter(approved_at__gte=since)
+
+
+def latest_and_approved[D: CaseDocument](
+    case: Case, model: type[D], since: datetime.datetime | None
+) -> tuple[D | None, D | None]:
+    """``latest_version`` and ``current_approved`` in one query, the case's last reopening (``since``) known."""
+    versions = model._default_manager.filter(case=case)
+    newest = versions.order_by("-number").values("pk")[:1]
+    in_force = _approved_since(versions, since).order_by("-number").values("pk")[:1]
+    rows = list(
+        versions.filter(Q(pk=Subquery(newest)) | Q(pk=Subquery(in_force))).annotate(
+            in_force=ExpressionWrapper(Q(pk=Subquery(in_force)), output_field=BooleanField())
+        )
+    )
+    latest = max(rows, key=lambda row: row.number, default=None)
+    return latest, next((row for row in rows if row.in_force), None)  # type: ignore[attr-defined]  # annotated above
 
 
 def next_review_due(case: Case, items: Sequence[Any] | None = None) -> datetime.date | None:

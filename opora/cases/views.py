@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -82,6 +81,7 @@ from opora.cases.services import (
     current_approved,
     document_approve,
     document_submit,
+    latest_and_approved,
     latest_version,
     may_move,
     may_work_on_documents,
@@ -106,6 +106,7 @@ from opora.core.access import (
 )
 from opora.core.conflicts import conflict, differences
 from opora.core.htmx import htmx_partial
+from opora.core.pagination import capped_page
 
 # The case page shows its due dates: the deadlines app builds on this one, its views on both.
 from opora.deadlines.selectors import case_due_items
@@ -158,8 +159,9 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     wanted = STATUS_FILTERS[status]
     if wanted is not None:
         referrals = referrals.filter(status__in=wanted)
-    page = Paginator(_with_people(request, referrals.order_by("-received_at", "-pk")), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    # Counted up to a cap: an exact count of a national register's referrals would cost more than the page.
+    page = capped_page(
+        _with_people(request, referrals.order_by("-received_at", "-pk")), PAGE_SIZE, request.GET.get("page")
     )
     # The places on the waiting lists of the services on this page.
     positions = waiting_positions(_referrals(request).filter(service_id__in={referral.service_id for referral in page}))
@@ -174,7 +176,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "service": service,
             "status": status,
             "statuses": ReferralStatus.choices,
-            "can_record": scope(request.user, services, Perm.REFERRAL_MANAGE).exists(),
+            # The services are read for the filter anyway; whether one may be recorded in is then known.
+            "can_record": any(has_permission(request.user, Perm.REFERRAL_MANAGE, one) for one in services),
         },
     )
 
@@ -399,7 +402,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = _with_people(request, cases).prefetch_related(
         Prefetch("services", queryset=Service.objects.order_by("name"))
     )
-    page = Paginator(cases.order_by("-opened_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = capped_page(cases.order_by("-opened_at", "-pk"), PAGE_SIZE, request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
@@ -407,55 +410,83 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _case_for_page(request: HttpRequest, pk: int, permission: str) -> Case:
+    """The case with what its page shows and its due dates are worked out from, one query per kind: its
+    services, team, history and reviews (through the user's scope, as every read)."""
+    user = acting_user(request)
+    return get_for_user_or_404(
+        request,
+        Case.objects.select_related("case_manager", "referral").prefetch_related(
+            Prefetch("services", queryset=Service.objects.order_by("name")),
+            Prefetch("team", queryset=User.objects.order_by("first_name", "last_name")),
+            Prefetch(
+                "transitions",
+                queryset=scope(user, CaseTransition.objects.all(), Perm.CASE_VIEW)
+                .select_related("by")
+                .order_by("at", "pk"),
+            ),
+            Prefetch(
+                "reviews",
+                queryset=scope(user, PlanReview.objects.all(), Perm.CASE_VIEW)
+                .select_related("by", "plan", "revised_plan")
+                .order_by("-reviewed_on", "-pk"),
+            ),
+        ),
+        permission,
+        pk=pk,
+    )
+
+
 def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResponse:
     user = acting_user(request)
+    referral = case.referral
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "people": _people_of(request, case),
-            "services": case.services.order_by("name"),
-            "team": case.team.order_by("first_name", "last_name"),
-            "transitions": scope(user, CaseTransition.objects.filter(case=case), Perm.CASE_VIEW)
-            .select_related("by")
-            .order_by("at", "pk"),
+            "services": case.services.all(),
+            "team": case.team.all(),
+            "transitions": case.transitions.all(),
             "tasks": scope(user, CaseTask.objects.filter(case=case), Perm.CASE_VIEW)
-            .select_related("done_by", "assigned_to")
+            .select_related("done_by", "assigned_to", "service")
             .order_by("done_at", "due_at", "pk"),
             "moves": [
                 (state, CaseState(state).label) for state in CASE_MOVES[case.state] if may_move(user, case, state)
             ],
-            "referral": scope(user, Referral.objects.filter(case=case), Perm.REFERRAL_VIEW).first(),
+            "referral": referral if referral and has_permission_on(user, Perm.REFERRAL_VIEW, referral) else None,
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
             "can_write_documents": may_work_on_documents(user, case),
             "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
             "form": form,
-            **_documents_of(user, case),
+            **_documents_of(case),
         },
     )
 
 
-def _documents_of(user: User, case: Case) -> dict[str, Any]:
+def _documents_of(case: Case) -> dict[str, Any]:
     """The case's assessment and plan (the newest version and the one in force), its reviews, its due dates
     (worked out once) and the next review's, for the case's page."""
     deadline_items = case_due_items(case, timezone.now())
+    reopenings = [move.at for move in case.transitions.all() if move.to_state == CaseState.REOPENED]
+    since = reopenings[-1] if reopenings else None  # the history is in order: the last reopening
+    assessment, approved_assessment = latest_and_approved(case, Assessment, since)
+    plan, approved_plan = latest_and_approved(case, SupportPlan, since)
     return {
         "deadline_items": deadline_items,
-        "assessment": latest_version(case, Assessment),
-        "approved_assessment": current_approved(case, Assessment),
-        "plan": latest_version(case, SupportPlan),
-        "approved_plan": current_approved(case, SupportPlan),
-        "reviews": scope(user, PlanReview.objects.filter(case=case), Perm.CASE_VIEW)
-        .select_related("by", "plan", "revised_plan")
-        .order_by("-reviewed_on", "-pk"),
+        "assessment": assessment,
+        "approved_assessment": approved_assessment,
+        "plan": plan,
+        "approved_plan": approved_plan,
+        "reviews": case.reviews.all(),
         "review_due": next_review_due(case, deadline_items),
     }
 
 
 @require(Perm.CASE_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_VIEW, pk=pk)
+    case = _case_for_page(request, pk, Perm.CASE_VIEW)
     return _case_page(request, case, CaseMoveForm(state=case.state))
 
 
@@ -464,7 +495,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the case to the state of the button pressed. A refused move comes back on the case's page with
     the reason, and the text typed kept."""
-    case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_WORK, pk=pk)
+    case = _case_for_page(request, pk, Perm.CASE_WORK)
     form = CaseMoveForm(request.POST or None, state=case.state)
     if request.method == "POST" and form.is_valid():
         try:

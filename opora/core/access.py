@@ -21,7 +21,9 @@ about a referral, visible when the referral is), "case" (a record about a case, 
 Later apps add their models the same way.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -257,12 +259,41 @@ def records_shown(request: HttpRequest) -> list[Model]:
     return getattr(request, SHOWN_RECORDS, [])
 
 
+# Within one read-only request, whether a record is in a scope is asked once: a page asks it for each of its
+# buttons (work, approve, every move), and the answer cannot change while nothing is written. The key is
+# what ``scope`` depends on (the record, the user, the services the permission reaches), so permissions
+# that reach the same services share one answer. Requests that write never use it.
+_scope_answers: ContextVar[dict[tuple[Any, ...], bool] | None] = ContextVar("opora_scope_answers", default=None)
+
+
+@contextmanager
+def remembered_scope_answers() -> Iterator[None]:
+    token = _scope_answers.set({})
+    try:
+        yield
+    finally:
+        _scope_answers.reset(token)
+
+
+def _answer_key(user: Any, permission: str, record: Model) -> tuple[Any, ...]:
+    model = type(record)
+    ids = service_ids_with(user, permission, person_level=getattr(model, "is_person_level", False))
+    return (model._meta.label, record.pk, user.pk, None if ids is None else frozenset(ids))
+
+
 def has_permission_on(user: Any, permission: str, record: Model) -> bool:
     """Whether ``record`` is in the user's scope for ``permission`` (for example, to show an edit button
     or a full identifier on a page the user reached with a weaker permission)."""
     if record.pk is None:
         return False
-    return scope(user, type(record)._default_manager.filter(pk=record.pk), permission).exists()
+    answers = _scope_answers.get()
+    key = _answer_key(user, permission, record) if answers is not None else ()
+    if answers is not None and key in answers:
+        return answers[key]
+    answer = scope(user, type(record)._default_manager.filter(pk=record.pk), permission).exists()
+    if answers is not None:
+        answers[key] = answer
+    return answer
 
 
 def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], permission: str, **lookup: Any) -> M:
@@ -273,6 +304,9 @@ def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], p
 
     found = scope(request.user, queryset, permission).filter(**lookup).first()
     if found is not None:
+        answers = _scope_answers.get()
+        if answers is not None:
+            answers[_answer_key(request.user, permission, found)] = True
         if getattr(queryset.model, "is_person_level", False):
             # One mechanism for every page about a person: the view log middleware writes the view when
             # the page is shown (a 200), so no view calls the log by hand and none can forget to.
@@ -294,7 +328,10 @@ def require[R: HttpResponseBase](permission: str) -> Callable[[Callable[..., R]]
                 return redirect_to_login(request.get_full_path())
             if not has_permission(request.user, permission):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            with remembered_scope_answers():
+                return view(request, *args, **kwargs)
 
         wrapper.opora_permission = permission  # type: ignore[attr-defined]
         return wrapper

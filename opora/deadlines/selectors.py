@@ -72,10 +72,12 @@ def last_reviews(case_ids: list[int]) -> dict[int, datetime.datetime]:
         .annotate(last=Max("reviewed_on"))
         .values_list("case_id", "last")
     )
-    zone = timezone.get_default_timezone()
-    return {
-        case_id: timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), zone) for case_id, day in latest
-    }
+    return {case_id: _start_of(day) for case_id, day in latest}
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in Sofia."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone())
 
 
 def case_facts(cases: QuerySet[Case]) -> list[tuple[int, CaseFacts]]:
@@ -191,7 +193,22 @@ def case_due_items(case: Case, now: datetime.datetime) -> list[DueItem]:
     case's page lists its tasks itself."""
     if not case.is_open:
         return []
-    return items_of(Case.objects.filter(pk=case.pk), CaseTask.objects.none(), now)
+    return by_due_date(case_items(facts_of_case(case), rule_values(case.organisation_id), now))
+
+
+def facts_of_case(case: Case) -> CaseFacts:
+    """The facts of one case from the case itself: its transitions, services, reviews and referral, which the
+    case's page has fetched already (prefetched, they cost no query here; otherwise one each)."""
+    reviews = [review.reviewed_on for review in case.reviews.all()]
+    return CaseFacts(
+        case_id=case.pk,
+        state=case.state,
+        manager_id=case.case_manager_id,
+        service_ids=tuple(sorted(service.pk for service in case.services.all())),
+        moves=tuple((move.to_state, move.at) for move in sorted(case.transitions.all(), key=lambda m: (m.at, m.pk))),
+        referral_received_at=case.referral.received_at if case.referral is not None else None,
+        last_review_at=_start_of(max(reviews)) if reviews else None,
+    )
 
 
 # --- Rows for a page -----------------------------------------------------------------------------------------

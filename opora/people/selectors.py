@@ -77,13 +77,14 @@ def family_of(
     direct = relationships.filter(Q(person=person) | Q(relative=person))
     ids = {person.pk}
     ids |= {m.person_id for household in found_households for m in household.visible_memberships}
-    ids |= set(direct.values_list("person_id", flat=True)) | set(direct.values_list("relative_id", flat=True))
+    for one, other in direct.values_list("person_id", "relative_id"):
+        ids |= {one, other}
     if person.mother_id:
         ids.add(person.mother_id)
-    ids |= set(person.expected_children.values_list("pk", flat=True))
+    # The expected children of a pregnancy are asked for with everyone else: one query, not two.
     found = {
         p.pk: p
-        for p in people.filter(pk__in=ids).prefetch_related(
+        for p in people.filter(Q(pk__in=ids) | Q(mother=person)).prefetch_related(
             Prefetch("services", queryset=Service.objects.order_by("name"))
         )
     }
