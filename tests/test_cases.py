@@ -32,11 +32,12 @@ from opora.cases.selectors import case_staff, open_case_count, open_tasks, waiti
 from opora.cases.services import (
     ActivityData,
     case_begin_assessment,
-    case_begin_plan,
     case_begin_support,
     case_close,
     case_move,
     case_reopen,
+    document_approve,
+    document_submit,
     referral_decline,
     referral_redirect,
     referral_waitlist,
@@ -92,17 +93,22 @@ def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
 
 
 def case_in(world: World, child: Person, state: str) -> Case:
-    """A case brought to ``state`` through allowed moves, with the documents each move needs: an approved
-    assessment in "assessment" and an approved plan in "plan", so that their next move is allowed."""
+    """A case brought to ``state`` through allowed moves. The head's approval of the assessment moves it to
+    "plan" and of the plan to "support", so a case in "assessment" or "plan" has its document still to approve."""
     case = new_case(world, child)
     for step in PATH_TO[state]:
-        case_move(case=case, to=step, by=head(world), reason="По план.", outcome=CaseOutcome.MOVED)
-        if step == CaseState.ASSESSMENT:
-            approved_assessment(case, worker(world), head(world))
         if step == CaseState.PLAN:
+            approved_assessment(case, worker(world), head(world))
+        elif step == CaseState.SUPPORT:
             approved_plan(case, worker(world), head(world))
+        else:
+            case_move(case=case, to=step, by=head(world), reason="По план.", outcome=CaseOutcome.MOVED)
     assert case.state == state
     return case
+
+
+# The moves that wait for a document: the head's approval of it makes them.
+BY_APPROVAL = {(CaseState.ASSESSMENT, CaseState.PLAN), (CaseState.PLAN, CaseState.SUPPORT)}
 
 
 def messages_of(error: ValidationError) -> str:
@@ -124,7 +130,13 @@ def test_every_move_between_two_states_is_allowed_or_refused(
     case = case_in(world, child, source)
     history = case.transitions.count()
 
-    if (source, target) in ALLOWED:
+    if (source, target) in BY_APPROVAL:
+        (approved_assessment if target == CaseState.PLAN else approved_plan)(case, worker(world), head(world))
+        transition = case.transitions.last()
+        assert case.state == target
+        assert (transition.from_state, transition.to_state, transition.by) == (source, target, head(world))
+        assert case.transitions.count() == history + 1
+    elif (source, target) in ALLOWED:
         transition = case_move(case=case, to=target, by=head(world), reason="Защото.", outcome=CaseOutcome.OTHER)
         case.refresh_from_db()
         assert case.state == target
@@ -166,9 +178,7 @@ def test_the_whole_life_of_a_case_is_kept_with_who_when_and_why(world: World, ch
     case_begin_assessment(case=case, by=worker(world))
     clock.advance(days=14)
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world), reason="Оценката е готова.")
     approved_plan(case, worker(world), head(world))
-    case_begin_support(case=case, by=head(world), reason="Планът е утвърден.")
     clock.advance(days=270)
     case_close(case=case, by=head(world), reason="Целите са постигнати.", outcome=CaseOutcome.GOALS_ACHIEVED)
     assert case.closed_at == clock.now
@@ -181,8 +191,8 @@ def test_the_whole_life_of_a_case_is_kept_with_who_when_and_why(world: World, ch
     assert rows == [
         ("", "accepted", "head", ""),
         ("accepted", "assessment", "social_worker", ""),
-        ("assessment", "plan", "social_worker", "Оценката е готова."),
-        ("plan", "support", "head", "Планът е утвърден."),
+        ("assessment", "plan", "head", "The needs assessment was approved."),
+        ("plan", "support", "head", "The individual support plan was approved."),
         ("support", "closed", "head", "Целите са постигнати."),
         ("closed", "reopened", "head", "Майката се върна."),
         ("reopened", "assessment", "social_worker", ""),
@@ -256,9 +266,14 @@ def test_who_may_move_a_case_is_decided_by_the_scoping_module(
 
 def test_only_the_head_puts_a_plan_into_effect(world: World, child: Person) -> None:
     case = case_in(world, child, CaseState.PLAN)
+    plan = save_plan(case, worker(world))
+    plan = document_submit(document=plan, by=worker(world), edit_version=plan.edit_version)
+    with pytest.raises(PermissionDenied):
+        document_approve(document=plan, by=worker(world), edit_version=plan.edit_version)
     with pytest.raises(PermissionDenied):
         case_begin_support(case=case, by=worker(world))
-    case_begin_support(case=case, by=head(world))
+    document_approve(document=plan, by=head(world), edit_version=plan.edit_version)
+    case.refresh_from_db()
     assert case.state == CaseState.SUPPORT
 
 
@@ -810,7 +825,7 @@ def test_the_case_staff_come_from_one_list_everywhere(world: World, child: Perso
     assert volunteer not in staff
     assert departed not in staff
     # The plan's activities are checked against the same list as the team (a volunteer is not case staff).
-    case = case_in(world, child, CaseState.ASSESSMENT)
+    case = case_in(world, child, CaseState.PLAN)
     activity = ActivityData(what="Разговор", frequency="седмично", starts_on=datetime.date(2026, 1, 5), staff=volunteer)
     with pytest.raises(ValidationError) as refused:
         save_plan(case, worker(world), goals=[a_goal(activities=[activity])])

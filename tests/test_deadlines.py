@@ -20,8 +20,6 @@ from opora.audit.models import ChangeEvent
 from opora.cases.models import Case, CaseOutcome, CaseState, CaseTask, GoalStatus
 from opora.cases.services import (
     case_begin_assessment,
-    case_begin_plan,
-    case_begin_support,
     case_close,
     case_reopen,
     plan_review_record,
@@ -53,16 +51,17 @@ def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
 
 
 def to_plan(world: World, case: Case) -> None:
-    """Assess (approved by the head) and move on to the plan, as the case's page allows."""
+    """Assess: the head's approval moves the case on to the plan."""
     if case.state != CaseState.ASSESSMENT:
         case_begin_assessment(case=case, by=worker(world))
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world))
+    assert case.state == CaseState.PLAN
 
 
 def to_support(world: World, case: Case) -> None:
+    """The head's approval of the plan starts support."""
     approved_plan(case, worker(world), head(world))
-    case_begin_support(case=case, by=head(world))
+    assert case.state == CaseState.SUPPORT
 
 
 def close(world: World, case: Case) -> None:
@@ -169,6 +168,37 @@ def test_the_assessment_stops_being_due_when_the_plan_starts(world: World, child
     clock.advance(days=10)
     to_plan(world, case)
 
+    assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
+
+
+def test_approving_the_assessment_and_the_plan_leaves_no_deadline_behind(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    case_begin_assessment(case=case, by=worker(world))
+    approved_assessment(case, worker(world), head(world))  # the case moves to the plan by itself
+    assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
+
+    approved_plan(case, worker(world), head(world))  # and to support
+
+    assert set(due(case, clock.now)) == {RuleCode.PLAN_REVIEW, RuleCode.REASSESSMENT}
+    codes = {item.code for item in my_items(worker(world), clock.now)}
+    assert not codes & {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("case_detail", args=[case.pk]))
+    assert [item.code for item in response.context["deadline_items"]] == [
+        RuleCode.PLAN_REVIEW,
+        RuleCode.REASSESSMENT,
+    ]
+    clock.advance(days=60)
+    assert overdue_items(head(world), clock.now) == []
+
+
+def test_an_assessment_approved_in_an_accepted_case_moves_it_through_the_assessment(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    approved_assessment(case, worker(world), head(world))
+    assert list(case.transitions.values_list("to_state", flat=True)) == ["accepted", "assessment", "plan"]
     assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
 
 

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from opora.accounts.models import User
 from opora.audit.context import acting_as
@@ -801,8 +802,44 @@ def document_approve[D: CaseDocument](*, document: D, by: User, edit_version: in
     elif isinstance(current, SupportPlan):
         _check_plan_complete(current)
     _advance(current, by, DocumentStatus.APPROVED, "approved")
+    # The caller's case (``document.case``) is the one moved, so that what the caller holds is current.
+    _move_on_approval(document, by)
     document.refresh_from_db()
     return current
+
+
+# What an approved document lets the case go on to: the plan is drawn up on the approved assessment, support
+# starts on the approved plan (ЗСУ чл. 80). Approval moves the case there, so that what the document fulfils
+# (its time limit) is not left on the case until someone moves it by hand.
+APPROVAL_MOVES_TO: dict[type[CaseDocument], tuple[str, Promise]] = {
+    Assessment: (CaseState.PLAN, gettext_lazy("The needs assessment was approved.")),
+    SupportPlan: (CaseState.SUPPORT, gettext_lazy("The individual support plan was approved.")),
+}
+
+
+def _move_on_approval(document: CaseDocument, by: User) -> None:
+    """Move the case on, through every state between, to where the approved ``document`` lets it go; a case
+    already there or beyond stays where it is. The head who approves may make each of these moves."""
+    target, reason = APPROVAL_MOVES_TO[type(document)]
+    with _organisation_language():
+        reason = str(reason)
+    for state in _path(document.case.state, target):
+        _move(document.case, to=state, by=by, reason=reason)
+
+
+def _path(start: str, target: str) -> list[str]:
+    """The states a case goes through from ``start`` to ``target`` on its way forward (without closing), or
+    none when ``target`` is not ahead of it."""
+    forward = (CaseState.ASSESSMENT, CaseState.PLAN, CaseState.SUPPORT)
+    path: list[str] = []
+    state = start
+    while state != target:
+        following = next((move for move in CASE_MOVES[state] if move in forward), None)
+        if following is None:
+            return []
+        path.append(following)
+        state = following
+    return path
 
 
 def _advance(document: CaseDocument, by: User, status: str, step: str) -> None:
