@@ -245,7 +245,7 @@ def test_moving_to_the_plan_needs_an_approved_assessment(world: World, case: Cas
     assert case.state == CaseState.ASSESSMENT
     approved_assessment(case, worker(world), head(world))
     assert case.state == CaseState.PLAN
-    assert case.transitions.last().reason == "The needs assessment was approved."
+    assert case.transitions.latest("at", "pk").reason == "The needs assessment was approved."
 
 
 def test_support_needs_an_approved_plan(world: World, case: Case) -> None:

@@ -820,9 +820,9 @@ APPROVAL_MOVES_TO: dict[type[CaseDocument], tuple[str, Promise]] = {
 def _move_on_approval(document: CaseDocument, by: User) -> None:
     """Move the case on, through every state between, to where the approved ``document`` lets it go; a case
     already there or beyond stays where it is. The head who approves may make each of these moves."""
-    target, reason = APPROVAL_MOVES_TO[type(document)]
+    target, why = APPROVAL_MOVES_TO[type(document)]
     with _organisation_language():
-        reason = str(reason)
+        reason = str(why)
     for state in _path(document.case.state, target):
         _move(document.case, to=state, by=by, reason=reason)
 
