@@ -25,7 +25,6 @@ from opora.cases.models import (
     ReferralKind,
     ReferralSource,
     ReferralStatus,
-    TaskKind,
     TriageDecision,
 )
 from opora.cases.selectors import case_staff, open_case_count, open_tasks, waiting_position, waiting_positions
@@ -45,12 +44,15 @@ from opora.cases.services import (
     task_complete,
 )
 from opora.core.access import ROLE_PERMISSIONS, Perm, scope
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import a_goal, accept, approved_assessment, approved_plan, head, make_referral, save_plan, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
 
 STATES = [state.value for state in CaseState]
+# The default grace before a task the law wants done at once shows as overdue (a setting).
+GRACE = datetime.timedelta(hours=2)
 # How to bring a new (accepted) case to each state, through allowed moves only.
 PATH_TO: dict[str, list[str]] = {
     CaseState.ACCEPTED: [],
@@ -604,8 +606,11 @@ def test_a_child_who_comes_alone_starts_the_notification_task_at_once(
     referral = child_alone(world, child)
 
     task = referral.tasks.get()
-    assert task.kind == TaskKind.NOTIFY_CHILD_ALONE
-    assert task.due_at == clock.now  # "immediately" (ЗСУ чл. 87)
+    assert task.kind == RuleCode.NOTIFY_CHILD_ALONE
+    assert task.immediate  # "immediately" (ЗСУ чл. 87)
+    assert task.signal_at == clock.now
+    assert task.due_at == clock.now + GRACE  # shown as overdue after the organisation's grace
+    assert not task.is_overdue
     assert task.service == world.own
     assert task.assigned_to == worker(world)
     assert task.legal_source  # its legal source travels with it
@@ -653,7 +658,7 @@ def test_a_violence_concern_starts_the_24_hour_clock_from_the_signal(world: Worl
     referral = make_referral(world.own, [child], worker(world), received_at=signal, violence_concern=True)
 
     task = referral.tasks.get()
-    assert task.kind == TaskKind.VIOLENCE_COORDINATION
+    assert task.kind == RuleCode.VIOLENCE_COORDINATION
     assert task.due_at == signal + datetime.timedelta(hours=24)
     assert not task.is_overdue
     clock.advance(hours=21, minutes=1)
@@ -663,9 +668,24 @@ def test_a_violence_concern_starts_the_24_hour_clock_from_the_signal(world: Worl
 def test_a_child_alone_with_violence_at_home_gets_both_tasks(world: World, child: Person, clock: Clock) -> None:
     referral = child_alone(world, child, violence_concern=True)
     assert sorted(referral.tasks.values_list("kind", "due_at")) == [
-        (TaskKind.NOTIFY_CHILD_ALONE, clock.now),
-        (TaskKind.VIOLENCE_COORDINATION, clock.now + datetime.timedelta(hours=24)),
+        (RuleCode.NOTIFY_CHILD_ALONE, clock.now + GRACE),
+        (RuleCode.VIOLENCE_COORDINATION, clock.now + datetime.timedelta(hours=24)),
     ]
+
+
+def test_an_urgent_crisis_without_violence_starts_the_immediate_notification(
+    world: World, child: Person, clock: Clock
+) -> None:
+    referral = make_referral(world.own, [child], worker(world), urgent=True)
+
+    task = referral.tasks.get()
+    assert task.kind == RuleCode.NOTIFY_URGENT_CRISIS
+    assert task.legal_source == "Закон за социалните услуги, чл. 77, ал. 3"
+    assert (task.immediate, task.due_at) == (True, clock.now + GRACE)
+    # With violence the 24-hour coordination is the task; no second one.
+    other = make_person(world.own, "Иво", "Колев")
+    violent = make_referral(world.own, [other], worker(world), urgent=True, violence_concern=True)
+    assert list(violent.tasks.values_list("kind", flat=True)) == [RuleCode.VIOLENCE_COORDINATION]
 
 
 def test_a_referral_without_those_concerns_starts_no_task(world: World, child: Person) -> None:

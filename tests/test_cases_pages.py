@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus, TaskKind
+from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus
 from opora.cases.services import case_close, referral_waitlist
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person
 from opora.places.ekatte import load_shipped_extract
@@ -240,8 +241,8 @@ def test_a_child_who_comes_alone_is_recorded_and_the_task_is_on_the_home_pages(w
     client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
     referral = Referral.objects.get()
     assert set(referral.tasks.values_list("kind", flat=True)) == {
-        TaskKind.NOTIFY_CHILD_ALONE,
-        TaskKind.VIOLENCE_COORDINATION,
+        RuleCode.NOTIFY_CHILD_ALONE,
+        RuleCode.VIOLENCE_COORDINATION,
     }
     for role in (Role.HEAD, Role.SOCIAL_WORKER):
         content = client(world, role).get(reverse("home")).content.decode()

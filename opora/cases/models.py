@@ -366,14 +366,6 @@ class CaseTransition(AppendOnly):
 # --- Tasks --------------------------------------------------------------------------------------------
 
 
-class TaskKind(models.TextChoices):
-    """The tasks Opora creates by itself. Kept small on purpose: the deadline rules of a later issue add
-    their kinds here."""
-
-    NOTIFY_CHILD_ALONE = "notify_child_alone", _("Notify the child protection department and the parents")
-    VIOLENCE_COORDINATION = "violence_coordination", _("Coordinate on the violence signal")
-
-
 class CaseTask(models.Model):
     """Something a service must do by a time, started by a rule of law (its source is kept with it), shown
     until it is done. Minimal for now: a title, the time it is due, who it is for, when and how it was done."""
@@ -382,10 +374,15 @@ class CaseTask(models.Model):
     is_person_level = True
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("service"))
-    kind = models.CharField(_("kind"), max_length=30, choices=TaskKind.choices)
+    # The code of the deadline rule that started it (``opora.deadlines.rules.RuleCode``).
+    kind = models.CharField(_("kind"), max_length=30)
     title = models.CharField(_("task"), max_length=300)
     legal_source = models.CharField(_("legal source"), max_length=200, blank=True)
     due_at = models.DateTimeField(_("due"), db_index=True)
+    # When the period counts from (the referral or the signal was received).
+    signal_at = models.DateTimeField(_("signal received"), null=True, blank=True, editable=False)
+    # Due at once by law: ``due_at`` is then the end of the organisation's grace, after which it is overdue.
+    immediate = models.BooleanField(_("at once"), default=False, editable=False)
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("referral")
     )

@@ -47,7 +47,6 @@ from opora.cases.models import (
     ReferralKind,
     ReferralStatus,
     SupportPlan,
-    TaskKind,
     TriageDecision,
 )
 from opora.cases.selectors import (
@@ -57,14 +56,11 @@ from opora.cases.selectors import (
     open_cases_in,
     waiting_ahead,
 )
+from opora.cases.signals import referral_recorded
 from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.core.conflicts import StaleEdit
 from opora.organisation.models import Service, ServiceKind
 from opora.people.models import Person, PersonKind
-
-# The designated social worker of the child protection department assesses a violence signal within 24
-# hours (Child Protection Act): a rule of law, so a constant rather than a setting.
-VIOLENCE_COORDINATION_HOURS = 24
 
 
 def _allow(allowed: bool) -> None:
@@ -119,38 +115,9 @@ def referral_record(*, referral: Referral, people: Sequence[Person], by: User) -
         for person in people:
             if not person.services.filter(pk=service.pk).exists():
                 person.services.add(service)
-        _start_intake_tasks(referral, by)
+        # The tasks the law starts (ЗСУ чл. 87, чл. 77(3), ЗЗД чл. 36г–36д) are the deadline rules' to write.
+        referral_recorded.send(sender=Referral, referral=referral, by=by)
     return referral
-
-
-def _start_intake_tasks(referral: Referral, by: User) -> None:
-    with _organisation_language():
-        if referral.child_alone:
-            _task_create(
-                referral,
-                by,
-                kind=TaskKind.NOTIFY_CHILD_ALONE,
-                title=_("Notify the child protection department and the parents: the child asked for support alone"),
-                legal_source=_("Social Services Act, art. 87"),
-                due_at=timezone.now(),  # "immediately"
-            )
-        if referral.violence_concern:
-            _task_create(
-                referral,
-                by,
-                kind=TaskKind.VIOLENCE_COORDINATION,
-                title=_("Coordinate with the child protection department on the violence signal"),
-                legal_source=_("Child Protection Act, art. 36г–36д"),
-                # From the signal, not from when it was typed in: a referral recorded late is already late.
-                due_at=referral.received_at + datetime.timedelta(hours=VIOLENCE_COORDINATION_HOURS),
-            )
-
-
-def _task_create(referral: Referral, by: User, **fields: object) -> CaseTask:
-    task = CaseTask(service=referral.service, referral=referral, assigned_to=by, **fields)
-    task.full_clean()
-    task.save()
-    return task
 
 
 # --- Triage ------------------------------------------------------------------------------------------
