@@ -193,8 +193,8 @@ def test_the_whole_life_of_a_case_is_kept_with_who_when_and_why(world: World, ch
     assert rows == [
         ("", "accepted", "head", ""),
         ("accepted", "assessment", "social_worker", ""),
-        ("assessment", "plan", "head", "The needs assessment was approved."),
-        ("plan", "support", "head", "The individual support plan was approved."),
+        ("assessment", "plan", "head", "Оценката на потребностите е утвърдена."),
+        ("plan", "support", "head", "Индивидуалният план за подкрепа е утвърден."),
         ("support", "closed", "head", "Целите са постигнати."),
         ("closed", "reopened", "head", "Майката се върна."),
         ("reopened", "assessment", "social_worker", ""),
@@ -626,31 +626,38 @@ def test_the_notification_task_is_shown_until_it_is_done(world: World, child: Pe
     assert not open_tasks(outsider(world)).exists()
 
     clock.advance(minutes=25)
-    task_complete(task=task, by=worker(world), note="ОЗД Русе по телефона в 16:55; майката лично в 17:30.")
+    notified = clock.now - datetime.timedelta(minutes=10)
+    task_complete(
+        task=task, by=worker(world), notified_whom="ОЗД Русе; майката", notified_at=notified, notified_how="phone"
+    )
 
     assert not open_tasks(worker(world)).exists()
     task.refresh_from_db()
     assert (task.done_at, task.done_by) == (clock.now, worker(world))
-    assert task.done_note.startswith("ОЗД Русе")
+    assert (task.notified_whom, task.notified_at, task.notified_how) == ("ОЗД Русе; майката", notified, "phone")
 
 
-def test_completing_a_task_needs_a_note_and_happens_once(world: World, child: Person) -> None:
+def notified(**changes: Any) -> dict[str, Any]:
+    return {"notified_whom": "ОЗД Русе", "notified_at": FIXED_NOW, "notified_how": "phone", **changes}
+
+
+def test_completing_a_task_needs_who_when_and_how_and_happens_once(world: World, child: Person) -> None:
     task = child_alone(world, child).tasks.get()
     with pytest.raises(ValidationError) as refused:
-        task_complete(task=task, by=worker(world), note="  ")
-    assert "note" in refused.value.message_dict
-    task_complete(task=task, by=worker(world), note="Уведомени.")
+        task_complete(task=task, by=worker(world), notified_whom="  ", notified_at=None, notified_how="pigeon")
+    assert set(refused.value.message_dict) == {"notified_whom", "notified_at", "notified_how"}
+    task_complete(task=task, by=worker(world), **notified())
     with pytest.raises(ValidationError):
-        task_complete(task=task, by=head(world), note="Пак.")
+        task_complete(task=task, by=head(world), **notified())
 
 
 @pytest.mark.parametrize("role", [Role.PSYCHOLOGIST, Role.VOLUNTEER, Role.MONITORING])
 def test_a_role_that_does_not_work_cases_cannot_complete_a_task(world: World, child: Person, role: str) -> None:
     task = child_alone(world, child).tasks.get()
     with pytest.raises(PermissionDenied):
-        task_complete(task=task, by=world.users[role], note="Уведомени.")
+        task_complete(task=task, by=world.users[role], **notified())
     with pytest.raises(PermissionDenied):
-        task_complete(task=task, by=outsider(world), note="Уведомени.")
+        task_complete(task=task, by=outsider(world), **notified())
 
 
 def test_a_violence_concern_starts_the_24_hour_clock_from_the_signal(world: World, child: Person, clock: Clock) -> None:

@@ -455,9 +455,22 @@ def test_a_task_is_marked_done_with_what_was_done_and_leaves_the_home_page(world
     url = reverse("task_complete", args=[task.pk])
     worker = client(world, Role.SOCIAL_WORKER)
 
-    refused = worker.post(url, {"note": ""})
-    assert errors_of(refused) == {"note": ["Say what was done: for a notification, who was told, when and how."]}
-    done = worker.post(url, {"note": "ОЗД по телефона в 16:55, майката лично."})
+    refused = worker.post(url, {"notified_whom": "ОЗД Русе", "notified_at": "2026-03-02T10:00", "notified_how": ""})
+    assert errors_of(refused) == {"notified_how": ["Choose how they were notified."]}
+    assert "ОЗД Русе" in refused.content.decode()  # what was typed is kept
+    refused = worker.post(
+        url, {"notified_whom": "ОЗД Русе", "notified_at": "2999-01-01T10:00", "notified_how": "phone"}
+    )
+    assert errors_of(refused) == {"notified_at": ["This is in the future: type when they were notified."]}
+    done = worker.post(
+        url,
+        {
+            "notified_whom": "ОЗД по телефона",
+            "notified_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "notified_how": "phone",
+            "note": "Майката — лично.",
+        },
+    )
 
     assert done["Location"] == reverse("referral_detail", args=[referral.pk])
     task.refresh_from_db()

@@ -325,7 +325,9 @@ def test_the_24_hour_clock_counts_down_on_the_referral_the_lists_and_the_home_pa
 
 def test_a_task_done_is_no_longer_due(world: World, child: Person, clock: Clock) -> None:
     referral = make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
-    task_complete(task=referral.tasks.get(), by=worker(world), note="ДСП уведомена по телефона в 16:50.")
+    task_complete(
+        task=referral.tasks.get(), by=worker(world), notified_whom="ДСП", notified_at=clock.now, notified_how="phone"
+    )
     assert my_items(worker(world), clock.now) == []
 
 

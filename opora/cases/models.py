@@ -366,6 +366,16 @@ class CaseTransition(AppendOnly):
 # --- Tasks --------------------------------------------------------------------------------------------
 
 
+class NotifiedHow(models.TextChoices):
+    """How someone was told (a task of law is a notification or a coordination)."""
+
+    PHONE = "phone", _("by phone")
+    EMAIL = "email", _("by e-mail")
+    LETTER = "letter", _("by letter")
+    IN_PERSON = "in_person", _("in person")
+    OTHER = "other", pgettext_lazy("notified how", "other")
+
+
 class CaseTask(models.Model):
     """Something a service must do by a time, started by a rule of law (its source is kept with it), shown
     until it is done. Minimal for now: a title, the time it is due, who it is for, when and how it was done."""
@@ -408,6 +418,10 @@ class CaseTask(models.Model):
         verbose_name=_("done by"),
     )
     done_note = models.TextField(_("what was done"), blank=True)
+    # Who was told, when and how: three facts, each checked, rather than one sentence.
+    notified_whom = models.CharField(_("who was notified"), max_length=300, blank=True)
+    notified_at = models.DateTimeField(_("when they were notified"), null=True, blank=True)
+    notified_how = models.CharField(_("how"), max_length=20, choices=NotifiedHow.choices, blank=True)
 
     class Meta:
         verbose_name = _("task")

@@ -40,6 +40,7 @@ from opora.cases.models import (
     DocumentStatus,
     GoalProgress,
     GoalStatus,
+    NotifiedHow,
     PlanActivity,
     PlanGoal,
     PlanReview,
@@ -487,23 +488,44 @@ def _check_documents(case: Case, to: str) -> None:
         )
 
 
+# A clock a few minutes fast on the user's computer is not a notification in the future.
+NOTIFIED_TOLERANCE = datetime.timedelta(minutes=5)
+
 # --- Tasks --------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def task_complete(*, task: CaseTask, by: User, note: str) -> CaseTask:
-    """Mark the task done, with what was done (for a notification: who was told, when and how)."""
+def task_complete(
+    *,
+    task: CaseTask,
+    by: User,
+    notified_whom: str,
+    notified_at: datetime.datetime | None,
+    notified_how: str,
+    note: str = "",
+) -> CaseTask:
+    """Mark the task done with who was told, when and how (and anything else in ``note``)."""
     _allow(has_permission_on(by, Perm.CASE_WORK, task))
     locked = CaseTask.objects.select_for_update().get(pk=task.pk)
     if locked.is_done:
         raise ValidationError(_("This task has already been done."))
-    note = note.strip()
-    if not note:
-        raise ValidationError({"note": _("Say what was done: for a notification, who was told, when and how.")})
+    notified_whom = notified_whom.strip()
+    errors = {}
+    if not notified_whom:
+        errors["notified_whom"] = _("Say who was notified: the department, the parent, by name or position.")
+    if notified_at is None:
+        errors["notified_at"] = _("Say when they were notified.")
+    elif notified_at > timezone.now() + NOTIFIED_TOLERANCE:
+        errors["notified_at"] = _("This is in the future: type when they were notified.")
+    if notified_how not in NotifiedHow.values:
+        errors["notified_how"] = _("Choose how they were notified.")
+    if errors:
+        raise ValidationError(errors)
     with acting_as(by):
         locked.done_at = timezone.now()
         locked.done_by = by
-        locked.done_note = note
+        locked.notified_whom, locked.notified_at, locked.notified_how = notified_whom, notified_at, notified_how
+        locked.done_note = note.strip()
         locked.full_clean()
         locked.save()
     task.refresh_from_db()
