@@ -99,7 +99,10 @@ def approve[D: CaseDocument](document: D, worker: User, head: User) -> D:
 
 
 def approved_assessment(case: Case, worker: User, head: User, **values: Any) -> Assessment:
-    return approve(save_assessment(case, worker, **values), worker, head)
+    """An approved assessment; the approval moves ``case`` on to the plan (read again here)."""
+    assessment = approve(save_assessment(case, worker, **values), worker, head)
+    case.refresh_from_db()
+    return assessment
 
 
 def a_goal(**changes: Any) -> GoalData:
@@ -135,7 +138,10 @@ def save_plan(case: Case, by: User, goals: list[GoalData] | None = None, **value
 
 
 def approved_plan(case: Case, worker: User, head: User, **values: Any) -> SupportPlan:
-    return approve(save_plan(case, worker, **values), worker, head)
+    """An approved plan; the approval moves ``case`` on to support (read again here)."""
+    plan = approve(save_plan(case, worker, **values), worker, head)
+    case.refresh_from_db()
+    return plan
 
 
 def head(world: World) -> User:

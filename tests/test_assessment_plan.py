@@ -244,13 +244,12 @@ def test_moving_to_the_plan_needs_an_approved_assessment(world: World, case: Cas
     ]
     assert case.state == CaseState.ASSESSMENT
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world))
     assert case.state == CaseState.PLAN
+    assert case.transitions.latest("at", "pk").reason == "The needs assessment was approved."
 
 
 def test_support_needs_an_approved_plan(world: World, case: Case) -> None:
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world))
     save_plan(case, worker(world))
     with pytest.raises(ValidationError) as refused:
         case_begin_support(case=case, by=head(world))
@@ -266,7 +265,7 @@ def test_a_reopened_case_needs_a_new_approval_of_its_assessment(world: World, ca
     with pytest.raises(ValidationError):
         case_begin_plan(case=case, by=worker(world))
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world))
+    assert case.state == CaseState.PLAN
     assert list(case.assessments.order_by("number").values_list("number", "status")) == [
         (1, "approved"),
         (2, "approved"),
@@ -301,9 +300,8 @@ def test_a_closed_case_keeps_its_documents_as_they_are(world: World, case: Case)
 @pytest.fixture
 def in_support(world: World, case: Case) -> SupportPlan:
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world))
     plan = approved_plan(case, worker(world), head(world), goals=[a_goal(), a_goal(text="Гняв", needs=["emotional"])])
-    case_begin_support(case=case, by=head(world))
+    assert case.state == CaseState.SUPPORT
     return plan
 
 

@@ -25,18 +25,18 @@ from opora.cases.models import (
     ReferralKind,
     ReferralSource,
     ReferralStatus,
-    TaskKind,
     TriageDecision,
 )
 from opora.cases.selectors import case_staff, open_case_count, open_tasks, waiting_position, waiting_positions
 from opora.cases.services import (
     ActivityData,
     case_begin_assessment,
-    case_begin_plan,
     case_begin_support,
     case_close,
     case_move,
     case_reopen,
+    document_approve,
+    document_submit,
     referral_decline,
     referral_redirect,
     referral_waitlist,
@@ -44,12 +44,15 @@ from opora.cases.services import (
     task_complete,
 )
 from opora.core.access import ROLE_PERMISSIONS, Perm, scope
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import a_goal, accept, approved_assessment, approved_plan, head, make_referral, save_plan, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
 
 STATES = [state.value for state in CaseState]
+# The default grace before a task the law wants done at once shows as overdue (a setting).
+GRACE = datetime.timedelta(hours=2)
 # How to bring a new (accepted) case to each state, through allowed moves only.
 PATH_TO: dict[str, list[str]] = {
     CaseState.ACCEPTED: [],
@@ -92,17 +95,22 @@ def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
 
 
 def case_in(world: World, child: Person, state: str) -> Case:
-    """A case brought to ``state`` through allowed moves, with the documents each move needs: an approved
-    assessment in "assessment" and an approved plan in "plan", so that their next move is allowed."""
+    """A case brought to ``state`` through allowed moves. The head's approval of the assessment moves it to
+    "plan" and of the plan to "support", so a case in "assessment" or "plan" has its document still to approve."""
     case = new_case(world, child)
     for step in PATH_TO[state]:
-        case_move(case=case, to=step, by=head(world), reason="По план.", outcome=CaseOutcome.MOVED)
-        if step == CaseState.ASSESSMENT:
-            approved_assessment(case, worker(world), head(world))
         if step == CaseState.PLAN:
+            approved_assessment(case, worker(world), head(world))
+        elif step == CaseState.SUPPORT:
             approved_plan(case, worker(world), head(world))
+        else:
+            case_move(case=case, to=step, by=head(world), reason="По план.", outcome=CaseOutcome.MOVED)
     assert case.state == state
     return case
+
+
+# The moves that wait for a document: the head's approval of it makes them.
+BY_APPROVAL = {(CaseState.ASSESSMENT, CaseState.PLAN), (CaseState.PLAN, CaseState.SUPPORT)}
 
 
 def messages_of(error: ValidationError) -> str:
@@ -124,7 +132,13 @@ def test_every_move_between_two_states_is_allowed_or_refused(
     case = case_in(world, child, source)
     history = case.transitions.count()
 
-    if (source, target) in ALLOWED:
+    if (source, target) in BY_APPROVAL:
+        (approved_assessment if target == CaseState.PLAN else approved_plan)(case, worker(world), head(world))
+        transition = case.transitions.latest("at", "pk")
+        assert case.state == target
+        assert (transition.from_state, transition.to_state, transition.by) == (source, target, head(world))
+        assert case.transitions.count() == history + 1
+    elif (source, target) in ALLOWED:
         transition = case_move(case=case, to=target, by=head(world), reason="Защото.", outcome=CaseOutcome.OTHER)
         case.refresh_from_db()
         assert case.state == target
@@ -166,9 +180,7 @@ def test_the_whole_life_of_a_case_is_kept_with_who_when_and_why(world: World, ch
     case_begin_assessment(case=case, by=worker(world))
     clock.advance(days=14)
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world), reason="Оценката е готова.")
     approved_plan(case, worker(world), head(world))
-    case_begin_support(case=case, by=head(world), reason="Планът е утвърден.")
     clock.advance(days=270)
     case_close(case=case, by=head(world), reason="Целите са постигнати.", outcome=CaseOutcome.GOALS_ACHIEVED)
     assert case.closed_at == clock.now
@@ -181,8 +193,8 @@ def test_the_whole_life_of_a_case_is_kept_with_who_when_and_why(world: World, ch
     assert rows == [
         ("", "accepted", "head", ""),
         ("accepted", "assessment", "social_worker", ""),
-        ("assessment", "plan", "social_worker", "Оценката е готова."),
-        ("plan", "support", "head", "Планът е утвърден."),
+        ("assessment", "plan", "head", "Оценката на потребностите е утвърдена."),
+        ("plan", "support", "head", "Индивидуалният план за подкрепа е утвърден."),
         ("support", "closed", "head", "Целите са постигнати."),
         ("closed", "reopened", "head", "Майката се върна."),
         ("reopened", "assessment", "social_worker", ""),
@@ -256,9 +268,14 @@ def test_who_may_move_a_case_is_decided_by_the_scoping_module(
 
 def test_only_the_head_puts_a_plan_into_effect(world: World, child: Person) -> None:
     case = case_in(world, child, CaseState.PLAN)
+    plan = save_plan(case, worker(world))
+    plan = document_submit(document=plan, by=worker(world), edit_version=plan.edit_version)
+    with pytest.raises(PermissionDenied):
+        document_approve(document=plan, by=worker(world), edit_version=plan.edit_version)
     with pytest.raises(PermissionDenied):
         case_begin_support(case=case, by=worker(world))
-    case_begin_support(case=case, by=head(world))
+    document_approve(document=plan, by=head(world), edit_version=plan.edit_version)
+    case.refresh_from_db()
     assert case.state == CaseState.SUPPORT
 
 
@@ -589,8 +606,11 @@ def test_a_child_who_comes_alone_starts_the_notification_task_at_once(
     referral = child_alone(world, child)
 
     task = referral.tasks.get()
-    assert task.kind == TaskKind.NOTIFY_CHILD_ALONE
-    assert task.due_at == clock.now  # "immediately" (ЗСУ чл. 87)
+    assert task.kind == RuleCode.NOTIFY_CHILD_ALONE
+    assert task.immediate  # "immediately" (ЗСУ чл. 87)
+    assert task.signal_at == clock.now
+    assert task.due_at == clock.now + GRACE  # shown as overdue after the organisation's grace
+    assert not task.is_overdue
     assert task.service == world.own
     assert task.assigned_to == worker(world)
     assert task.legal_source  # its legal source travels with it
@@ -606,31 +626,38 @@ def test_the_notification_task_is_shown_until_it_is_done(world: World, child: Pe
     assert not open_tasks(outsider(world)).exists()
 
     clock.advance(minutes=25)
-    task_complete(task=task, by=worker(world), note="ОЗД Русе по телефона в 16:55; майката лично в 17:30.")
+    notified = clock.now - datetime.timedelta(minutes=10)
+    task_complete(
+        task=task, by=worker(world), notified_whom="ОЗД Русе; майката", notified_at=notified, notified_how="phone"
+    )
 
     assert not open_tasks(worker(world)).exists()
     task.refresh_from_db()
     assert (task.done_at, task.done_by) == (clock.now, worker(world))
-    assert task.done_note.startswith("ОЗД Русе")
+    assert (task.notified_whom, task.notified_at, task.notified_how) == ("ОЗД Русе; майката", notified, "phone")
 
 
-def test_completing_a_task_needs_a_note_and_happens_once(world: World, child: Person) -> None:
+def notified(**changes: Any) -> dict[str, Any]:
+    return {"notified_whom": "ОЗД Русе", "notified_at": FIXED_NOW, "notified_how": "phone", **changes}
+
+
+def test_completing_a_task_needs_who_when_and_how_and_happens_once(world: World, child: Person) -> None:
     task = child_alone(world, child).tasks.get()
     with pytest.raises(ValidationError) as refused:
-        task_complete(task=task, by=worker(world), note="  ")
-    assert "note" in refused.value.message_dict
-    task_complete(task=task, by=worker(world), note="Уведомени.")
+        task_complete(task=task, by=worker(world), notified_whom="  ", notified_at=None, notified_how="pigeon")
+    assert set(refused.value.message_dict) == {"notified_whom", "notified_at", "notified_how"}
+    task_complete(task=task, by=worker(world), **notified())
     with pytest.raises(ValidationError):
-        task_complete(task=task, by=head(world), note="Пак.")
+        task_complete(task=task, by=head(world), **notified())
 
 
 @pytest.mark.parametrize("role", [Role.PSYCHOLOGIST, Role.VOLUNTEER, Role.MONITORING])
 def test_a_role_that_does_not_work_cases_cannot_complete_a_task(world: World, child: Person, role: str) -> None:
     task = child_alone(world, child).tasks.get()
     with pytest.raises(PermissionDenied):
-        task_complete(task=task, by=world.users[role], note="Уведомени.")
+        task_complete(task=task, by=world.users[role], **notified())
     with pytest.raises(PermissionDenied):
-        task_complete(task=task, by=outsider(world), note="Уведомени.")
+        task_complete(task=task, by=outsider(world), **notified())
 
 
 def test_a_violence_concern_starts_the_24_hour_clock_from_the_signal(world: World, child: Person, clock: Clock) -> None:
@@ -638,7 +665,7 @@ def test_a_violence_concern_starts_the_24_hour_clock_from_the_signal(world: Worl
     referral = make_referral(world.own, [child], worker(world), received_at=signal, violence_concern=True)
 
     task = referral.tasks.get()
-    assert task.kind == TaskKind.VIOLENCE_COORDINATION
+    assert task.kind == RuleCode.VIOLENCE_COORDINATION
     assert task.due_at == signal + datetime.timedelta(hours=24)
     assert not task.is_overdue
     clock.advance(hours=21, minutes=1)
@@ -648,9 +675,24 @@ def test_a_violence_concern_starts_the_24_hour_clock_from_the_signal(world: Worl
 def test_a_child_alone_with_violence_at_home_gets_both_tasks(world: World, child: Person, clock: Clock) -> None:
     referral = child_alone(world, child, violence_concern=True)
     assert sorted(referral.tasks.values_list("kind", "due_at")) == [
-        (TaskKind.NOTIFY_CHILD_ALONE, clock.now),
-        (TaskKind.VIOLENCE_COORDINATION, clock.now + datetime.timedelta(hours=24)),
+        (RuleCode.NOTIFY_CHILD_ALONE, clock.now + GRACE),
+        (RuleCode.VIOLENCE_COORDINATION, clock.now + datetime.timedelta(hours=24)),
     ]
+
+
+def test_an_urgent_crisis_without_violence_starts_the_immediate_notification(
+    world: World, child: Person, clock: Clock
+) -> None:
+    referral = make_referral(world.own, [child], worker(world), urgent=True)
+
+    task = referral.tasks.get()
+    assert task.kind == RuleCode.NOTIFY_URGENT_CRISIS
+    assert task.legal_source == "Закон за социалните услуги, чл. 77, ал. 3"
+    assert (task.immediate, task.due_at) == (True, clock.now + GRACE)
+    # With violence the 24-hour coordination is the task; no second one.
+    other = make_person(world.own, "Иво", "Колев")
+    violent = make_referral(world.own, [other], worker(world), urgent=True, violence_concern=True)
+    assert list(violent.tasks.values_list("kind", flat=True)) == [RuleCode.VIOLENCE_COORDINATION]
 
 
 def test_a_referral_without_those_concerns_starts_no_task(world: World, child: Person) -> None:
@@ -810,7 +852,7 @@ def test_the_case_staff_come_from_one_list_everywhere(world: World, child: Perso
     assert volunteer not in staff
     assert departed not in staff
     # The plan's activities are checked against the same list as the team (a volunteer is not case staff).
-    case = case_in(world, child, CaseState.ASSESSMENT)
+    case = case_in(world, child, CaseState.PLAN)
     activity = ActivityData(what="Разговор", frequency="седмично", starts_on=datetime.date(2026, 1, 5), staff=volunteer)
     with pytest.raises(ValidationError) as refused:
         save_plan(case, worker(world), goals=[a_goal(activities=[activity])])

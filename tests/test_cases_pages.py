@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus, TaskKind
+from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus
 from opora.cases.services import case_close, referral_waitlist
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person
 from opora.places.ekatte import load_shipped_extract
@@ -240,8 +241,8 @@ def test_a_child_who_comes_alone_is_recorded_and_the_task_is_on_the_home_pages(w
     client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
     referral = Referral.objects.get()
     assert set(referral.tasks.values_list("kind", flat=True)) == {
-        TaskKind.NOTIFY_CHILD_ALONE,
-        TaskKind.VIOLENCE_COORDINATION,
+        RuleCode.NOTIFY_CHILD_ALONE,
+        RuleCode.VIOLENCE_COORDINATION,
     }
     for role in (Role.HEAD, Role.SOCIAL_WORKER):
         content = client(world, role).get(reverse("home")).content.decode()
@@ -454,9 +455,22 @@ def test_a_task_is_marked_done_with_what_was_done_and_leaves_the_home_page(world
     url = reverse("task_complete", args=[task.pk])
     worker = client(world, Role.SOCIAL_WORKER)
 
-    refused = worker.post(url, {"note": ""})
-    assert errors_of(refused) == {"note": ["Say what was done: for a notification, who was told, when and how."]}
-    done = worker.post(url, {"note": "ОЗД по телефона в 16:55, майката лично."})
+    refused = worker.post(url, {"notified_whom": "ОЗД Русе", "notified_at": "2026-03-02T10:00", "notified_how": ""})
+    assert errors_of(refused) == {"notified_how": ["Choose how they were notified."]}
+    assert "ОЗД Русе" in refused.content.decode()  # what was typed is kept
+    refused = worker.post(
+        url, {"notified_whom": "ОЗД Русе", "notified_at": "2999-01-01T10:00", "notified_how": "phone"}
+    )
+    assert errors_of(refused) == {"notified_at": ["This is in the future: type when they were notified."]}
+    done = worker.post(
+        url,
+        {
+            "notified_whom": "ОЗД по телефона",
+            "notified_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "notified_how": "phone",
+            "note": "Майката — лично.",
+        },
+    )
 
     assert done["Location"] == reverse("referral_detail", args=[referral.pk])
     task.refresh_from_db()

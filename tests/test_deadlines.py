@@ -20,8 +20,6 @@ from opora.audit.models import ChangeEvent
 from opora.cases.models import Case, CaseOutcome, CaseState, CaseTask, GoalStatus
 from opora.cases.services import (
     case_begin_assessment,
-    case_begin_plan,
-    case_begin_support,
     case_close,
     case_reopen,
     plan_review_record,
@@ -53,16 +51,17 @@ def new_case(world: World, child: Person, **referral_fields: Any) -> Case:
 
 
 def to_plan(world: World, case: Case) -> None:
-    """Assess (approved by the head) and move on to the plan, as the case's page allows."""
+    """Assess: the head's approval moves the case on to the plan."""
     if case.state != CaseState.ASSESSMENT:
         case_begin_assessment(case=case, by=worker(world))
     approved_assessment(case, worker(world), head(world))
-    case_begin_plan(case=case, by=worker(world))
+    assert case.state == CaseState.PLAN
 
 
 def to_support(world: World, case: Case) -> None:
+    """The head's approval of the plan starts support."""
     approved_plan(case, worker(world), head(world))
-    case_begin_support(case=case, by=head(world))
+    assert case.state == CaseState.SUPPORT
 
 
 def close(world: World, case: Case) -> None:
@@ -126,7 +125,7 @@ def test_every_limit_has_a_source_a_default_and_a_default_it_may_count_from() ->
         assert str(definition.legal_source)
         assert definition.default_anchor in definition.anchors
     assert set(SETTABLE) | set(BY_LAW) == set(RuleCode.values)
-    assert set(BY_LAW) == {RuleCode.NOTIFY_CHILD_ALONE, RuleCode.VIOLENCE_COORDINATION}
+    assert set(BY_LAW) == {RuleCode.VIOLENCE_COORDINATION}
 
 
 def test_the_limits_of_law_keep_the_articles_of_the_acts() -> None:
@@ -169,6 +168,37 @@ def test_the_assessment_stops_being_due_when_the_plan_starts(world: World, child
     clock.advance(days=10)
     to_plan(world, case)
 
+    assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
+
+
+def test_approving_the_assessment_and_the_plan_leaves_no_deadline_behind(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    case_begin_assessment(case=case, by=worker(world))
+    approved_assessment(case, worker(world), head(world))  # the case moves to the plan by itself
+    assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
+
+    approved_plan(case, worker(world), head(world))  # and to support
+
+    assert set(due(case, clock.now)) == {RuleCode.PLAN_REVIEW, RuleCode.REASSESSMENT}
+    codes = {item.code for item in my_items(worker(world), clock.now)}
+    assert not codes & {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("case_detail", args=[case.pk]))
+    assert [item.code for item in response.context["deadline_items"]] == [
+        RuleCode.PLAN_REVIEW,
+        RuleCode.REASSESSMENT,
+    ]
+    clock.advance(days=60)
+    assert overdue_items(head(world), clock.now) == []
+
+
+def test_an_assessment_approved_in_an_accepted_case_moves_it_through_the_assessment(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    approved_assessment(case, worker(world), head(world))
+    assert list(case.transitions.values_list("to_state", flat=True)) == ["accepted", "assessment", "plan"]
     assert set(due(case, clock.now)) == {RuleCode.SUPPORT_PLAN}
 
 
@@ -245,8 +275,11 @@ def test_a_child_who_came_alone_must_be_notified_about_at_once(world: World, chi
     [item] = my_items(worker(world), clock.now)
 
     assert item.code == RuleCode.NOTIFY_CHILD_ALONE
-    assert item.due_at == FIXED_NOW
-    assert item.overdue
+    assert (item.immediate, item.signal_at) == (True, FIXED_NOW)
+    assert item.due_at == FIXED_NOW + datetime.timedelta(hours=2)  # the default grace
+    assert not item.overdue  # immediate, not overdue the moment it is created
+    clock.advance(hours=2)
+    assert my_items(worker(world), clock.now)[0].overdue
     assert item.legal_source == CaseTask.objects.get().legal_source  # written in the organisation's language
     assert item.responsible_ids == (worker(world).pk,)
 
@@ -263,9 +296,38 @@ def test_a_violence_signal_is_due_24_hours_after_it_was_received(world: World, c
     assert not item.whole_day
 
 
+def test_the_grace_of_an_immediate_notification_is_a_setting(world: World, child: Person, clock: Clock) -> None:
+    set_rule(world, RuleCode.NOTIFY_CHILD_ALONE, 5)
+    make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+
+    [item] = my_items(worker(world), clock.now + datetime.timedelta(hours=4))
+
+    assert item.due_at == FIXED_NOW + datetime.timedelta(hours=5)
+    assert not item.overdue
+    content = page(world, Role.ADMINISTRATOR, "deadline_rules")
+    assert "Social Services Act, art. 87" in content
+    assert "how long the task may stay open before it is shown as overdue" in content
+
+
+def test_the_24_hour_clock_counts_down_on_the_referral_the_lists_and_the_home_page(
+    world: World, child: Person, clock: Clock
+) -> None:
+    received = FIXED_NOW - datetime.timedelta(hours=3)
+    referral = make_referral(world.own, [child], worker(world), violence_concern=True, received_at=received)
+    client = english(world.client_for(Role.SOCIAL_WORKER))
+    for url in (reverse("referral_detail", args=[referral.pk]), reverse("my_tasks"), reverse("home")):
+        content = client.get(url).content.decode()
+        assert "21\xa0hours left" in content, url
+    clock.advance(hours=22)
+    client = english(world.client_for(Role.SOCIAL_WORKER))  # a new session: the old one has timed out
+    assert "overdue" in client.get(reverse("referral_detail", args=[referral.pk])).content.decode()
+
+
 def test_a_task_done_is_no_longer_due(world: World, child: Person, clock: Clock) -> None:
     referral = make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
-    task_complete(task=referral.tasks.get(), by=worker(world), note="ДСП уведомена по телефона в 16:50.")
+    task_complete(
+        task=referral.tasks.get(), by=worker(world), notified_whom="ДСП", notified_at=clock.now, notified_how="phone"
+    )
     assert my_items(worker(world), clock.now) == []
 
 
@@ -399,10 +461,13 @@ def test_my_tasks_are_the_cases_i_manage_or_am_on_the_team_of_and_the_tasks_assi
     ]
     assert {item.case_id for item in mine if item.case_id} == {case.pk}
     assert {item.case_id for item in on_team} == {case.pk}
-    assert my_items(head(world), clock.now) == []
+    # The head answers for her service's tasks of law, whoever recorded them; not for each case's deadlines.
+    assert [item.code for item in my_items(head(world), clock.now)] == [RuleCode.NOTIFY_CHILD_ALONE]
     content = page(world, Role.SOCIAL_WORKER, "my_tasks")
     assert "Колев" in content
-    assert "Петрова" not in content  # the colleague's case; the task names no one
+    assert "Петрова" in content  # the task names its child, not only the referral
+    assert "At once" in content
+    assert "Петрова" in page(world, Role.HEAD, "my_tasks")
     assert CaseTask.objects.get().legal_source in content
 
 
@@ -656,7 +721,7 @@ def test_marking_read_needs_the_csrf_token(world: World, child: Person, clock: C
 
 def test_the_tasks_of_a_referral_are_notified_to_their_assignee(world: World, child: Person, clock: Clock) -> None:
     referral = make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
-    clock.advance(minutes=5)
+    clock.advance(hours=2, minutes=5)  # past the grace of an immediate task
     notifications_send(now=clock.now)
     notification = Notification.objects.get(user=worker(world))
     assert notification.link == reverse("referral_detail", args=[referral.pk])
@@ -669,9 +734,10 @@ def test_the_migration_gives_existing_organisations_the_defaults_of_the_code(wor
 
     from django.apps import apps
 
-    seed = import_module("opora.deadlines.migrations.0002_default_time_limits").seed
-    seed(apps, None)
-    seed(apps, None)  # twice changes nothing
+    for migration in ("0002_default_time_limits", "0006_default_grace_of_immediate_tasks"):
+        seed = import_module(f"opora.deadlines.migrations.{migration}").seed
+        seed(apps, None)
+        seed(apps, None)  # twice changes nothing
 
     rows = DeadlineRule.objects.filter(organisation=world.organisation)
     assert {(rule.code, rule.amount, rule.counts_from, rule.is_active) for rule in rows} == {
@@ -705,11 +771,11 @@ def test_the_overdue_page_costs_the_same_queries_for_5_and_50_rows_and_shows_a_p
         return len(captured), content
 
     signal(5)
-    clock.advance(minutes=5)
+    clock.advance(hours=2, minutes=5)  # past the grace
     at_5, content = queries()
     assert sum(f'href="{reverse("referral_detail", args=[pk])}"' in content for pk in _referral_ids()) == 5
     signal(45)
-    clock.advance(minutes=5)
+    clock.advance(hours=2, minutes=5)
     at_50, content = queries()
     assert at_50 == at_5
     assert CaseTask.objects.filter(done_at__isnull=True).count() == 50

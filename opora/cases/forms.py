@@ -26,6 +26,7 @@ from opora.cases.models import (
     DeclineGround,
     Domain,
     GoalStatus,
+    NotifiedHow,
     PlanGoal,
     Referral,
     ReferralKind,
@@ -349,12 +350,29 @@ class CaseMoveForm(forms.Form):
 
 
 class TaskCompleteForm(forms.Form):
-    note = forms.CharField(
-        label=_("What was done"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For a notification: who was told, when and how."),
-        error_messages={"required": _("Say what was done: for a notification, who was told, when and how.")},
+    """Who was told, when and how; the service checks each (``task_complete``)."""
+
+    notified_whom = forms.CharField(
+        label=_("Who was notified"),
+        max_length=300,
+        help_text=_("The department, the parent: by name or position."),
+        error_messages={"required": _("Say who was notified: the department, the parent, by name or position.")},
     )
+    notified_at = forms.DateTimeField(
+        label=_("When"),
+        widget=DateTimeInput(),
+        error_messages={"required": _("Say when they were notified."), "invalid": _("Type a date and a time.")},
+    )
+    notified_how = forms.ChoiceField(
+        label=_("How"),
+        choices=[("", "—"), *NotifiedHow.choices],
+        error_messages={"required": _("Choose how they were notified.")},
+    )
+    note = forms.CharField(label=_("Anything else"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["notified_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 # --- Needs assessment, support plan, reviews ------------------------------------------------------------

@@ -374,12 +374,14 @@ class CaseTransition(AppendOnly):
 # --- Tasks --------------------------------------------------------------------------------------------
 
 
-class TaskKind(models.TextChoices):
-    """The tasks Opora creates by itself. Kept small on purpose: the deadline rules of a later issue add
-    their kinds here."""
+class NotifiedHow(models.TextChoices):
+    """How someone was told (a task of law is a notification or a coordination)."""
 
-    NOTIFY_CHILD_ALONE = "notify_child_alone", _("Notify the child protection department and the parents")
-    VIOLENCE_COORDINATION = "violence_coordination", _("Coordinate on the violence signal")
+    PHONE = "phone", _("by phone")
+    EMAIL = "email", _("by e-mail")
+    LETTER = "letter", _("by letter")
+    IN_PERSON = "in_person", _("in person")
+    OTHER = "other", pgettext_lazy("notified how", "other")
 
 
 class CaseTask(models.Model):
@@ -390,10 +392,15 @@ class CaseTask(models.Model):
     is_person_level = True
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("service"))
-    kind = models.CharField(_("kind"), max_length=30, choices=TaskKind.choices)
+    # The code of the deadline rule that started it (``opora.deadlines.rules.RuleCode``).
+    kind = models.CharField(_("kind"), max_length=30)
     title = models.CharField(_("task"), max_length=300)
     legal_source = models.CharField(_("legal source"), max_length=200, blank=True)
     due_at = models.DateTimeField(_("due"), db_index=True)
+    # When the period counts from (the referral or the signal was received).
+    signal_at = models.DateTimeField(_("signal received"), null=True, blank=True, editable=False)
+    # Due at once by law: ``due_at`` is then the end of the organisation's grace, after which it is overdue.
+    immediate = models.BooleanField(_("at once"), default=False, editable=False)
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("referral")
     )
@@ -419,6 +426,10 @@ class CaseTask(models.Model):
         verbose_name=_("done by"),
     )
     done_note = models.TextField(_("what was done"), blank=True)
+    # Who was told, when and how: three facts, each checked, rather than one sentence.
+    notified_whom = models.CharField(_("who was notified"), max_length=300, blank=True)
+    notified_at = models.DateTimeField(_("when they were notified"), null=True, blank=True)
+    notified_how = models.CharField(_("how"), max_length=20, choices=NotifiedHow.choices, blank=True)
 
     class Meta:
         verbose_name = _("task")

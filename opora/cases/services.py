@@ -19,8 +19,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Subquery
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from opora.accounts.models import User
 from opora.audit.context import acting_as
@@ -40,6 +41,7 @@ from opora.cases.models import (
     DocumentStatus,
     GoalProgress,
     GoalStatus,
+    NotifiedHow,
     PlanActivity,
     PlanGoal,
     PlanReview,
@@ -47,7 +49,6 @@ from opora.cases.models import (
     ReferralKind,
     ReferralStatus,
     SupportPlan,
-    TaskKind,
     TriageDecision,
 )
 from opora.cases.selectors import (
@@ -57,14 +58,11 @@ from opora.cases.selectors import (
     open_cases_in,
     waiting_ahead,
 )
+from opora.cases.signals import referral_recorded
 from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.core.conflicts import StaleEdit
 from opora.organisation.models import Service, ServiceKind
 from opora.people.models import Person, PersonKind
-
-# The designated social worker of the child protection department assesses a violence signal within 24
-# hours (Child Protection Act): a rule of law, so a constant rather than a setting.
-VIOLENCE_COORDINATION_HOURS = 24
 
 
 def _allow(allowed: bool) -> None:
@@ -119,38 +117,9 @@ def referral_record(*, referral: Referral, people: Sequence[Person], by: User) -
         for person in people:
             if not person.services.filter(pk=service.pk).exists():
                 person.services.add(service)
-        _start_intake_tasks(referral, by)
+        # The tasks the law starts (ЗСУ чл. 87, чл. 77(3), ЗЗД чл. 36г–36д) are the deadline rules' to write.
+        referral_recorded.send(sender=Referral, referral=referral, by=by)
     return referral
-
-
-def _start_intake_tasks(referral: Referral, by: User) -> None:
-    with _organisation_language():
-        if referral.child_alone:
-            _task_create(
-                referral,
-                by,
-                kind=TaskKind.NOTIFY_CHILD_ALONE,
-                title=_("Notify the child protection department and the parents: the child asked for support alone"),
-                legal_source=_("Social Services Act, art. 87"),
-                due_at=timezone.now(),  # "immediately"
-            )
-        if referral.violence_concern:
-            _task_create(
-                referral,
-                by,
-                kind=TaskKind.VIOLENCE_COORDINATION,
-                title=_("Coordinate with the child protection department on the violence signal"),
-                legal_source=_("Child Protection Act, art. 36г–36д"),
-                # From the signal, not from when it was typed in: a referral recorded late is already late.
-                due_at=referral.received_at + datetime.timedelta(hours=VIOLENCE_COORDINATION_HOURS),
-            )
-
-
-def _task_create(referral: Referral, by: User, **fields: object) -> CaseTask:
-    task = CaseTask(service=referral.service, referral=referral, assigned_to=by, **fields)
-    task.full_clean()
-    task.save()
-    return task
 
 
 # --- Triage ------------------------------------------------------------------------------------------
@@ -520,23 +489,44 @@ def _check_documents(case: Case, to: str) -> None:
         )
 
 
+# A clock a few minutes fast on the user's computer is not a notification in the future.
+NOTIFIED_TOLERANCE = datetime.timedelta(minutes=5)
+
 # --- Tasks --------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def task_complete(*, task: CaseTask, by: User, note: str) -> CaseTask:
-    """Mark the task done, with what was done (for a notification: who was told, when and how)."""
+def task_complete(
+    *,
+    task: CaseTask,
+    by: User,
+    notified_whom: str,
+    notified_at: datetime.datetime | None,
+    notified_how: str,
+    note: str = "",
+) -> CaseTask:
+    """Mark the task done with who was told, when and how (and anything else in ``note``)."""
     _allow(has_permission_on(by, Perm.CASE_WORK, task))
     locked = CaseTask.objects.select_for_update().get(pk=task.pk)
     if locked.is_done:
         raise ValidationError(_("This task has already been done."))
-    note = note.strip()
-    if not note:
-        raise ValidationError({"note": _("Say what was done: for a notification, who was told, when and how.")})
+    notified_whom = notified_whom.strip()
+    errors = {}
+    if not notified_whom:
+        errors["notified_whom"] = _("Say who was notified: the department, the parent, by name or position.")
+    if notified_at is None:
+        errors["notified_at"] = _("Say when they were notified.")
+    elif notified_at > timezone.now() + NOTIFIED_TOLERANCE:
+        errors["notified_at"] = _("This is in the future: type when they were notified.")
+    if notified_how not in NotifiedHow.values:
+        errors["notified_how"] = _("Choose how they were notified.")
+    if errors:
+        raise ValidationError(errors)
     with acting_as(by):
         locked.done_at = timezone.now()
         locked.done_by = by
-        locked.done_note = note
+        locked.notified_whom, locked.notified_at, locked.notified_how = notified_whom, notified_at, notified_how
+        locked.done_note = note.strip()
         locked.full_clean()
         locked.save()
     task.refresh_from_db()
@@ -819,8 +809,44 @@ def document_approve[D: CaseDocument](*, document: D, by: User, edit_version: in
     elif isinstance(current, SupportPlan):
         _check_plan_complete(current)
     _advance(current, by, DocumentStatus.APPROVED, "approved")
+    # The caller's case (``document.case``) is the one moved, so that what the caller holds is current.
+    _move_on_approval(document, by)
     document.refresh_from_db()
     return current
+
+
+# What an approved document lets the case go on to: the plan is drawn up on the approved assessment, support
+# starts on the approved plan (ЗСУ чл. 80). Approval moves the case there, so that what the document fulfils
+# (its time limit) is not left on the case until someone moves it by hand.
+APPROVAL_MOVES_TO: dict[type[CaseDocument], tuple[str, Promise]] = {
+    Assessment: (CaseState.PLAN, gettext_lazy("The needs assessment was approved.")),
+    SupportPlan: (CaseState.SUPPORT, gettext_lazy("The individual support plan was approved.")),
+}
+
+
+def _move_on_approval(document: CaseDocument, by: User) -> None:
+    """Move the case on, through every state between, to where the approved ``document`` lets it go; a case
+    already there or beyond stays where it is. The head who approves may make each of these moves."""
+    target, why = APPROVAL_MOVES_TO[type(document)]
+    with _organisation_language():
+        reason = str(why)
+    for state in _path(document.case.state, target):
+        _move(document.case, to=state, by=by, reason=reason)
+
+
+def _path(start: str, target: str) -> list[str]:
+    """The states a case goes through from ``start`` to ``target`` on its way forward (without closing), or
+    none when ``target`` is not ahead of it."""
+    forward = (CaseState.ASSESSMENT, CaseState.PLAN, CaseState.SUPPORT)
+    path: list[str] = []
+    state = start
+    while state != target:
+        following = next((move for move in CASE_MOVES[state] if move in forward), None)
+        if following is None:
+            return []
+        path.append(following)
+        state = following
+    return path
 
 
 def _advance(document: CaseDocument, by: User, status: str, step: str) -> None:

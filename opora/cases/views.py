@@ -530,7 +530,7 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
     form = TaskCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mark_task_done(task=task, by=acting_user(request), note=form.cleaned_data["note"])
+            mark_task_done(task=task, by=acting_user(request), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

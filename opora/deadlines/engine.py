@@ -72,6 +72,8 @@ class TaskFacts:
     case_id: int | None
     referral_id: int | None
     case_manager_id: int | None = None
+    signal_at: datetime.datetime | None = None
+    immediate: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,9 @@ class DueItem:
     case_id: int | None = None
     referral_id: int | None = None
     task_id: int | None = None
+    # Due at once by law (``due_at`` is then the end of the grace), and when the signal came.
+    immediate: bool = False
+    signal_at: datetime.datetime | None = None
 
     def due_within(self, now: datetime.datetime, lead: datetime.timedelta) -> bool:
         return self.due_at <= now + lead
@@ -209,6 +214,8 @@ def task_item(facts: TaskFacts, now: datetime.datetime) -> DueItem:
         case_id=facts.case_id,
         referral_id=facts.referral_id,
         task_id=facts.task_id,
+        immediate=facts.immediate,
+        signal_at=facts.signal_at,
     )
 
 

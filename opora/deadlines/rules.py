@@ -11,7 +11,9 @@ for each reader; only the organisation's values (the period, what it counts from
 stored.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise
@@ -29,6 +31,7 @@ class RuleCode(models.TextChoices):
     REASSESSMENT = "reassessment", _("Reassessment of needs")
     FOSTER_FAMILY_ASSESSMENT = "foster_family_assessment", _("Assessment of a foster-family candidate")
     NOTIFY_CHILD_ALONE = "notify_child_alone", _("Notification of a child who asked for support alone")
+    NOTIFY_URGENT_CRISIS = "notify_urgent_crisis", _("Notification of an urgent crisis")
     VIOLENCE_COORDINATION = "violence_coordination", _("Coordination on a violence signal")
 
 
@@ -69,6 +72,11 @@ class RuleDefinition:
     by_law: bool = False
     pending_in: tuple[str, ...] = ()
     recurring: bool = False
+    # A task the law starts with a referral: when (``starts_when(referral)``) and its title. ``immediate``: the
+    # law says "at once", and the period is the organisation's grace before the open task shows as overdue.
+    starts_when: Callable[[Any], bool] | None = None
+    task_title: Promise | None = None
+    immediate: bool = False
 
     @property
     def name(self) -> str:
@@ -139,11 +147,26 @@ DEFINITIONS: dict[str, RuleDefinition] = {
         RuleDefinition(
             code=RuleCode.NOTIFY_CHILD_ALONE,
             unit=PeriodUnit.HOURS,
-            default_amount=0,
-            default_anchor=Anchor.IMMEDIATELY,
-            anchors=(Anchor.IMMEDIATELY,),
+            default_amount=2,
+            default_anchor=Anchor.REFERRAL_RECEIVED,
+            anchors=(Anchor.REFERRAL_RECEIVED,),
             legal_source=_("Social Services Act, art. 87"),
-            by_law=True,
+            starts_when=lambda referral: referral.child_alone,
+            task_title=_("Notify the child protection department and the parents: the child asked for support alone"),
+            immediate=True,
+        ),
+        RuleDefinition(
+            code=RuleCode.NOTIFY_URGENT_CRISIS,
+            unit=PeriodUnit.HOURS,
+            default_amount=2,
+            default_anchor=Anchor.REFERRAL_RECEIVED,
+            anchors=(Anchor.REFERRAL_RECEIVED,),
+            legal_source=_("Social Services Act, art. 77(3)"),
+            # A violence signal has its own task (the coordination), and a child who came alone's notification
+            # tells the department already.
+            starts_when=lambda referral: referral.urgent and not referral.violence_concern and not referral.child_alone,
+            task_title=_("Notify the child protection department at once: an urgent crisis"),
+            immediate=True,
         ),
         RuleDefinition(
             code=RuleCode.VIOLENCE_COORDINATION,
@@ -153,11 +176,15 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             anchors=(Anchor.REFERRAL_RECEIVED,),
             legal_source=_("Child Protection Act, art. 36г–36д"),
             by_law=True,
+            starts_when=lambda referral: referral.violence_concern,
+            task_title=_("Coordinate with the child protection department on the violence signal"),
         ),
     )
 }
 
 # The limits an administrator may change, in the order the settings page shows them.
 SETTABLE = tuple(code for code, definition in DEFINITIONS.items() if not definition.by_law)
-# The limits fixed by law: shown beside the settings, applied by the intake tasks of ``opora.cases``.
+# The limits fixed by law: shown beside the settings.
 BY_LAW = tuple(code for code, definition in DEFINITIONS.items() if definition.by_law)
+# The tasks a referral starts (``opora.deadlines.intake``).
+INTAKE = tuple(definition for definition in DEFINITIONS.values() if definition.starts_when is not None)

@@ -126,6 +126,8 @@ def task_facts(tasks: QuerySet[CaseTask]) -> list[TaskFacts]:
         "case_id",
         "referral_id",
         "case__case_manager_id",
+        "signal_at",
+        "immediate",
     )
     return [
         TaskFacts(
@@ -139,8 +141,23 @@ def task_facts(tasks: QuerySet[CaseTask]) -> list[TaskFacts]:
             case_id=case_id,
             referral_id=referral_id,
             case_manager_id=manager_id,
+            signal_at=signal_at,
+            immediate=immediate,
         )
-        for pk, kind, title, source, due_at, service_id, assigned_to_id, case_id, referral_id, manager_id in rows
+        for (
+            pk,
+            kind,
+            title,
+            source,
+            due_at,
+            service_id,
+            assigned_to_id,
+            case_id,
+            referral_id,
+            manager_id,
+            signal_at,
+            immediate,
+        ) in rows
     ]
 
 
@@ -172,9 +189,11 @@ def _mine(user: Any) -> Q:
 
 def my_items(user: Any, now: datetime.datetime) -> list[DueItem]:
     """The worker's own: the items of the open cases they manage or are on the team of, and the tasks assigned
-    to them or on those cases."""
+    to them or on those cases; and the tasks of the services where they answer for them (the head of service;
+    the administrator in every service): a task of law is the service's to do, whoever recorded it."""
     cases = _open_cases(user).filter(_mine(user))
-    tasks = _open_tasks(user).filter(Q(assigned_to_id=user.pk) | Q(case__in=cases.values("pk")))
+    led_tasks = _open_tasks(user, Perm.CASE_APPROVE).values("pk")
+    tasks = _open_tasks(user).filter(Q(assigned_to_id=user.pk) | Q(case__in=cases.values("pk")) | Q(pk__in=led_tasks))
     return items_of(cases, tasks, now)
 
 
@@ -244,7 +263,8 @@ def rows_for(user: Any, items: list[DueItem]) -> list[ItemRow]:
     case_ids = {item.case_id for item in items if item.case_id}
     cases = scope(user, Case.objects.all(), Perm.CASE_VIEW).prefetch_related(people).in_bulk(case_ids)
     referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
-    referrals = scope(user, Referral.objects.all(), Perm.REFERRAL_VIEW).in_bulk(referral_ids)
+    # A task names the child, not only the referral.
+    referrals = scope(user, Referral.objects.all(), Perm.REFERRAL_VIEW).prefetch_related(people).in_bulk(referral_ids)
     users = User.objects.in_bulk({pk for item in items for pk in item.responsible_ids})
     services = Service.objects.in_bulk({pk for item in items for pk in item.service_ids})
     return [

@@ -187,10 +187,9 @@ def test_a_referral_goes_from_intake_to_closure(new_context: CreateContextCallba
     page.get_by_role("button", name=bg("Approve")).click()
     expect(page.locator("main .lead")).to_contain_text(bg(DocumentStatus.APPROVED.label))
 
-    # The case manager moves the case to the plan: the assessment is no longer due.
+    # The approval moved the case to the plan: the assessment is no longer due.
     sign_in(context, site, worker)
     page.goto(f"{site}/cases/{case.pk}/")
-    move_button(page, CaseState.PLAN).click()
     state_shown(page, CaseState.PLAN)
     expect(due).to_have_count(1)
     expect(due.first).to_contain_text(bg(RuleCode.SUPPORT_PLAN.label))
@@ -222,13 +221,12 @@ def test_a_referral_goes_from_intake_to_closure(new_context: CreateContextCallba
     page.get_by_role("button", name=bg("Submit for approval")).click()
     expect(page.locator("main .lead")).to_contain_text(bg(DocumentStatus.SUBMITTED.label))
 
-    # The head approves the plan and puts it into effect: support begins.
+    # The head approves the plan, which puts it into effect: support begins.
     sign_in(context, site, head)
     page.goto(f"{site}/plans/{plan.pk}/")
     page.get_by_role("button", name=bg("Approve")).click()
     expect(page.locator("main .lead")).to_contain_text(bg(DocumentStatus.APPROVED.label))
     page.get_by_role("link", name=bg("Back to the case")).click()
-    move_button(page, CaseState.SUPPORT).click()
     state_shown(page, CaseState.SUPPORT)
     expect(deadlines).to_contain_text(bg(RuleCode.PLAN_REVIEW.label))
 

@@ -111,10 +111,11 @@ def test_a_child_who_comes_alone_leaves_a_task_on_the_home_page_until_it_is_done
     expect(tasks).to_contain_text(violence.title)
     assert blocking_violations(page) == []
     tasks.get_by_role("link", name=bg("Mark as done")).first.click()
-    page.locator("#id_note").fill("ОЗД Русе по телефона в 16:55; майката лично в 17:30.")
+    page.locator("#id_notified_whom").fill("ОЗД Русе и майката")
+    page.locator("#id_notified_how").select_option("phone")
     page.get_by_role("button", name=bg("Mark as done")).click()
 
-    expect(page.locator("main")).to_contain_text("ОЗД Русе по телефона")
+    expect(page.locator("main")).to_contain_text("ОЗД Русе и майката")
     page.goto(f"{site}/")
     expect(page.locator("main table").first).not_to_contain_text(notify.title)
     expect(page.locator("main table").first).to_contain_text(violence.title)
