@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_assessment_plan"),
+        ("cases", "0004_task_notified_whom_when_how"),
         ("organisation", "0001_initial"),
         ("people", "0004_search_words"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
