@@ -212,3 +212,22 @@ def test_a_refused_approval_takes_the_focus_to_its_reason(page: Page, site: str,
     assert page.evaluate("document.activeElement.classList.contains('form-errors')")
     assessment.refresh_from_db()
     assert assessment.status == DocumentStatus.SUBMITTED
+
+
+@pytest.mark.browser
+def test_a_save_refused_as_stale_takes_the_focus_to_the_differences(
+    page: Page, site: str, world: World, case: Case
+) -> None:
+    case_begin_assessment(case=case, by=worker(world))
+    save_assessment(case, worker(world), summary="Първо впечатление.")
+    sign_in(page.context, site, worker(world))
+    page.goto(f"{site}/cases/{case.pk}/assessment/")
+    save_assessment(case, head(world), summary="Допълнено от ръководителя.")  # meanwhile, in another office
+    page.locator("#id_summary").fill("Моят текст.")
+
+    assert submit(page, page.get_by_role("button", name=bg("Save"))) == 200
+
+    expect(page.locator("main .conflict")).to_be_visible()
+    assert page.evaluate("document.activeElement.classList.contains('conflict')")
+    expect(page.locator("#id_summary")).to_have_value("Моят текст.")
+    assert Assessment.objects.get().summary == "Допълнено от ръководителя."

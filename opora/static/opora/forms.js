@@ -28,8 +28,9 @@ function focusBlock(block) {
 document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-error-summary]");
   if (!summary) {
-    // An error of the whole form or action (no one field is wrong): its message is where the focus goes.
-    const message = document.querySelector("main .form-errors");
+    // An error of the whole form or action (no one field is wrong), or a save refused because someone else
+    // changed the record meanwhile: its message is where the focus goes.
+    const message = document.querySelector("main .form-errors, main .conflict");
     if (message) {
       focusBlock(message);
     }
