@@ -282,7 +282,7 @@ def test_get_for_user_or_404_raises_404_for_a_record_out_of_scope_and_logs_the_d
         get_for_user_or_404(request, Service.objects.all(), Perm.SERVICE_VIEW, pk=world.other.pk)
     event = ViewEvent.objects.get()
     assert event.actor == worker
-    assert event.outcome == ViewOutcome.DENIED == "denied"
+    assert event.outcome == ViewOutcome.DENIED
     assert event.content_type == ContentType.objects.get_for_model(Service)
     assert event.object_id == str(world.other.pk)
     assert event.path == f"/services/{world.other.pk}/?x=1"

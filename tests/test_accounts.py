@@ -69,10 +69,18 @@ def test_a_locked_unknown_username_looks_like_a_locked_real_one(world: World) ->
     assert without_csrf_token(real.content) == without_csrf_token(unknown.content)
 
 
+def logged_in_as(client: Client) -> int | None:
+    """The id of the user the client's session is logged in as (None when it is not)."""
+    user_id = client.session.get("_auth_user_id")
+    return int(user_id) if user_id is not None else None
+
+
 def test_an_attacker_elsewhere_cannot_lock_the_user_out(world: World) -> None:
     lock_out("social_worker", address="198.51.100.66")
-    response = attempt(Client(), "social_worker", PASSWORD, address="203.0.113.7")
+    client = Client()
+    response = attempt(client, "social_worker", PASSWORD, address="203.0.113.7")
     assert response.status_code == 302
+    assert logged_in_as(client) == world.users[Role.SOCIAL_WORKER].pk
 
 
 def age_attempts(minutes: int) -> None:
@@ -87,7 +95,9 @@ def test_the_lockout_ends_after_the_cool_off_even_if_the_attacker_kept_trying(wo
     assert attempt(Client(), "social_worker", PASSWORD).status_code == 429
     cool_off_minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     age_attempts(cool_off_minutes + 1)
-    assert attempt(Client(), "social_worker", PASSWORD).status_code == 302
+    client = Client()
+    assert attempt(client, "social_worker", PASSWORD).status_code == 302
+    assert logged_in_as(client) == world.users[Role.SOCIAL_WORKER].pk
 
 
 def require_mfa_for(world: World, role: str) -> None:
@@ -96,9 +106,13 @@ def require_mfa_for(world: World, role: str) -> None:
 
 def test_a_role_that_requires_mfa_is_sent_to_set_it_up(world: World) -> None:
     require_mfa_for(world, Role.SOCIAL_WORKER)
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("home"))
+    client = world.client_for(Role.SOCIAL_WORKER)
+    response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
+    # Sent to set it up, not logged out, and every other page sends there too.
+    assert logged_in_as(client) == world.users[Role.SOCIAL_WORKER].pk
+    assert client.get(reverse("person_list"))["Location"] == reverse("mfa_activate_totp")
 
 
 def test_roles_without_the_policy_are_not_asked_for_mfa(world: World) -> None:
@@ -128,6 +142,7 @@ def test_a_session_ends_after_idle_time(world: World) -> None:
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
+    assert logged_in_as(client) is None
 
 
 def test_a_request_a_minute_later_extends_the_idle_timeout(world: World, clock: Clock) -> None:
@@ -154,6 +169,9 @@ def test_sensitive_pages_ask_for_the_password_again(world: World) -> None:
     response = client.get(reverse("staff_create"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
+    # Only the password is asked again: the session stays, and so do the pages that are not sensitive.
+    assert logged_in_as(client) == world.users[Role.ADMINISTRATOR].pk
+    assert client.get(reverse("staff_list")).status_code == 200
 
 
 def reauthenticate(client: Client, password: str = PASSWORD):

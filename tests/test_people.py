@@ -191,8 +191,9 @@ def test_an_egn_with_a_wrong_check_digit_is_refused_next_to_it_and_everything_ty
     content = response.content.decode()
     for value in ("Мартин", "Стоянов", "Колев", "0888 123 456", wrong_check_digit(EGN)):
         assert value in content
-    # The message is shown next to the number, not only at the top.
-    assert content.index("last digit") > content.index('name="identity_kind"')
+    # The message is shown next to the number, not only in the summary at the top, which links to it.
+    assert content.rindex("last digit") > content.index('name="identity_kind"')
+    assert content.index('href="#id_identifier"') < content.index('name="identity_kind"')
 
 
 def test_a_birth_date_that_disagrees_with_the_egn_is_refused_next_to_it(worker: Client) -> None:
@@ -210,7 +211,11 @@ def test_a_sex_that_disagrees_with_the_egn_is_refused_next_to_it(worker: Client)
 
 
 def test_a_birth_date_and_sex_that_agree_with_the_egn_are_accepted(worker: Client) -> None:
-    assert register(worker, child_form(birth_date="2016-05-12", sex="male")).status_code == 302
+    response = register(worker, child_form(birth_date="2016-05-12", sex="male"))
+    assert response.status_code == 302
+    person = Person.objects.get()
+    assert response["Location"] == reverse("person_detail", args=[person.pk])
+    assert (person.birth_date, person.sex) == (datetime.date(2016, 5, 12), "male")
 
 
 def test_a_birth_date_in_the_future_is_refused(worker: Client) -> None:

@@ -72,4 +72,7 @@ def test_a_deactivated_user_is_out_on_the_next_request(world: World) -> None:
     user = world.users[Role.SOCIAL_WORKER]
     user.is_active = False
     user.save()
-    assert client.get(reverse("home")).status_code == 302
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert client.get(reverse("person_list"))["Location"].startswith(reverse("account_login"))

@@ -384,6 +384,8 @@ def test_a_registration_without_candidates_goes_straight_through(world: World, p
     assert 'name="different_person"' not in response.content.decode()
     response = register(world, client, registration(first_name="Зюмбюл", last_name="Ъглов"))
     assert response.status_code == 302
+    registered = Person.objects.get(first_name="Зюмбюл", last_name="Ъглов")
+    assert response["Location"] == reverse("person_detail", args=[registered.pk])
 
 
 # --- The structures behind the search -----------------------------------------------------------------

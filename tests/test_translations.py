@@ -13,7 +13,8 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.conf import settings
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from tests.conftest import World
@@ -111,8 +112,13 @@ def test_the_committed_catalogue_is_complete_and_valid(tmp_path: Path) -> None:
     assert result.returncode == 0, f"msgfmt --check rejects {PO_FILE.name}:\n{result.stderr}"
 
 
+def test_a_visitor_who_asks_for_no_language_reads_bulgarian(client: Client) -> None:
+    response = client.get(reverse("account_login"))
+    assert response["Content-Language"] == "bg"
+    assert 'lang="bg"' in response.content.decode()
+
+
 def test_django_serves_the_compiled_bulgarian_catalogue() -> None:
-    assert settings.LANGUAGE_CODE == "bg"
     assert (PO_FILE.parent / "django.mo").exists(), "django.mo is missing: run `make install` (compilemessages)"
     with translation.override("bg"):
         assert translation.gettext("Services") == "Услуги"

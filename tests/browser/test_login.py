@@ -134,6 +134,7 @@ def test_five_wrong_passwords_lock_the_username_out(page: Page, site: str, world
     # The lock is on this username from this address, not on the address: a colleague still gets in.
     log_in_through_form(page, site, "head")
     expect(page).to_have_url(f"{site}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(world.users[Role.HEAD].get_full_name())
 
 
 @pytest.mark.browser

@@ -1,5 +1,6 @@
 // A form that came back with errors: put the focus on its first wrong field (the page otherwise opens at the
-// top, far from it), and let the links of the error summary focus their field, not only scroll to it.
+// top, far from it), and let the links of the error summary focus their field, not only scroll to it. When
+// no one field is wrong (a refused action, a wrong password), the focus goes to the message instead.
 // A static file, so that the Content-Security-Policy needs no inline script.
 "use strict";
 
@@ -18,9 +19,21 @@ function firstWrongField(summary) {
   return link ? link.dataset.field : null;
 }
 
+function focusBlock(block) {
+  block.setAttribute("tabindex", "-1");
+  block.focus({ preventScroll: true });
+  block.scrollIntoView({ block: "center" });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-error-summary]");
   if (!summary) {
+    // An error of the whole form or action (no one field is wrong), or a save refused because someone else
+    // changed the record meanwhile: its message is where the focus goes.
+    const message = document.querySelector("main .form-errors, main .conflict");
+    if (message) {
+      focusBlock(message);
+    }
     return;
   }
   summary.addEventListener("click", (event) => {
@@ -31,7 +44,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   const first = firstWrongField(summary);
   if (!first || !focusField(first)) {
-    summary.setAttribute("tabindex", "-1");
-    summary.focus();
+    focusBlock(summary);
   }
 });
