@@ -25,6 +25,7 @@ from opora.core.forms import (
     RangedDateField,
     parse_id,
 )
+from opora.core.formsets import TAMPERED_MESSAGE
 from opora.deadlines import forms as deadline_forms
 from opora.deadlines.models import Notification
 from opora.organisation import forms as organisation_forms
@@ -249,3 +250,12 @@ def test_a_huge_row_count_in_the_staff_form_is_refused_at_once(world: World) -> 
     content = response.content.decode()
     assert "row counters arrived damaged" in content
     assert 'value="Нова"' in content
+
+
+@pytest.mark.parametrize(("total", "initial"), [("abc", "0"), ("1", "²"), ("²", "0"), ("9" * 23, "-1")])
+def test_damaged_row_counters_are_a_form_error(total: str, initial: str) -> None:
+    data = {"goals-TOTAL_FORMS": total, "goals-INITIAL_FORMS": initial, "goals-0-text": "Да ходи на училище"}
+    formset = case_forms.GoalFormSet(data, prefix="goals", form_kwargs={"needs": []})
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == [str(TAMPERED_MESSAGE)]
+    assert formset.forms[0]["text"].value() == "Да ходи на училище"
