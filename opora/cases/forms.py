@@ -2,7 +2,6 @@
 database (capacity, the waiting list, who may be on a case). A rule a form can see on its own is checked
 here too, so that the message appears next to the field at once."""
 
-import datetime
 from typing import Any
 
 from django import forms
@@ -37,6 +36,16 @@ from opora.cases.models import (
     SupportPlan,
 )
 from opora.cases.services import ASSESSMENT_FIELDS, PLAN_FIELDS, ActivityData, GoalData
+from opora.core.forms import (
+    MAX_ID,
+    IdChoiceField,
+    IdMultipleChoiceField,
+    PastDateField,
+    PastDateTimeField,
+    PlannedDateField,
+    RangedDateField,
+    parse_ids,
+)
 from opora.core.formsets import TamperProofFormSet
 from opora.organisation.models import Service
 from opora.people.forms import MAX_CHOICES, person_label
@@ -55,8 +64,6 @@ ASSESSMENT_FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".odt": (b"PK\x03\x04",),
 }
 MAX_ASSESSMENT_FILE_MB = 10
-# A clock a few minutes fast on the user's computer is not a referral from the future.
-FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -89,12 +96,16 @@ def check_assessment_file(upload: UploadedFile) -> None:
         )
 
 
+class ReceivedAtField(PastDateTimeField):
+    too_late = _("This is in the future: type when the referral arrived.")
+
+
 def offer_people(field: forms.ModelMultipleChoiceField, shown: QuerySet[Person] | list[Person], selected: Any) -> None:
     """Offer ``shown`` (at most MAX_CHOICES) and everyone already chosen, while the field still validates
     against its whole queryset: a choice among thousands is never rendered in full."""
     people = list(shown[:MAX_CHOICES])
     offered = {person.pk for person in people}
-    chosen = [str(pk) for pk in (selected or []) if str(pk).isdigit() and int(pk) not in offered]
+    chosen = [pk for pk in parse_ids(selected) if pk not in offered]
     if chosen:
         people = list(field.queryset.filter(pk__in=chosen)) + people  # type: ignore[union-attr]
     field.widget.choices = [(person.pk, person_label(person)) for person in people]
@@ -122,6 +133,7 @@ class ReferralForm(forms.ModelForm):
             "preliminary_assessment",
             "preliminary_assessment_file",
         ]
+        field_classes = {"service": IdChoiceField, "people": IdMultipleChoiceField, "received_at": ReceivedAtField}
         widgets = {
             "kind": forms.RadioSelect,
             "received_at": DateTimeInput(),
@@ -167,12 +179,6 @@ class ReferralForm(forms.ModelForm):
         municipality.help_text = format_lazy(
             "{} {}", municipality.help_text, _("Left empty, it is taken from the address of the first person chosen.")
         )
-
-    def clean_received_at(self) -> datetime.datetime:
-        received = self.cleaned_data["received_at"]
-        if received > timezone.now() + FUTURE_TOLERANCE:
-            raise ValidationError(_("This is in the future: type when the referral arrived."))
-        return received
 
     def clean_preliminary_assessment_file(self) -> Any:
         upload = self.cleaned_data.get("preliminary_assessment_file")
@@ -240,10 +246,10 @@ class TriageForm(forms.Form):
     """The head of service's decision about a referral; each decision asks for its own details."""
 
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
-    case_manager = forms.ModelChoiceField(
+    case_manager = IdChoiceField(
         label=_("Case manager"), queryset=User.objects.none(), required=False, help_text=_("To accept.")
     )
-    team = forms.ModelMultipleChoiceField(
+    team = IdMultipleChoiceField(
         label=_("Multidisciplinary team"),
         queryset=User.objects.none(),
         required=False,
@@ -297,8 +303,8 @@ class TriageForm(forms.Form):
 class CaseTeamForm(forms.Form):
     """Another case manager, or a changed team (the head of service)."""
 
-    case_manager = forms.ModelChoiceField(label=_("Case manager"), queryset=User.objects.none())
-    team = forms.ModelMultipleChoiceField(
+    case_manager = IdChoiceField(label=_("Case manager"), queryset=User.objects.none())
+    team = IdMultipleChoiceField(
         label=_("Multidisciplinary team"),
         queryset=User.objects.none(),
         required=False,
@@ -389,8 +395,8 @@ class VersionedForm(forms.Form):
     """A form for a version of a document: it carries which version was read and at which edit counter, so
     that a save based on a version someone else has changed meanwhile is refused, never overwriting."""
 
-    based_on = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    edit_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    based_on = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    edit_version = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
     @staticmethod
     def version_of(document: CaseDocument | None) -> dict[str, int | None]:
@@ -400,19 +406,13 @@ class VersionedForm(forms.Form):
         }
 
 
-def _not_in_future(day: datetime.date | None) -> datetime.date | None:
-    if day is not None and day > timezone.localdate():
-        raise ValidationError(_("This is in the future: type the day it happened."))
-    return day
-
-
 class AssessmentForm(VersionedForm):
     """The needs assessment: the date, a score and a description per domain on the three sides, the overall
     risk, and who took part."""
 
-    assessed_on = forms.DateField(label=_("Date of the assessment"), widget=DateInput())
+    assessed_on = PastDateField(label=_("Date of the assessment"), widget=DateInput())
     risk_level = forms.ChoiceField(label=_("Overall risk"), choices=[("", "---------"), *RiskLevel.choices])
-    heard_children = forms.ModelMultipleChoiceField(
+    heard_children = IdMultipleChoiceField(
         label=_("Children heard"),
         queryset=Person.objects.none(),
         required=False,
@@ -449,9 +449,6 @@ class AssessmentForm(VersionedForm):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-
-    def clean_assessed_on(self) -> datetime.date | None:
-        return _not_in_future(self.cleaned_data.get("assessed_on"))
 
     def sides(self) -> list[tuple[str, list[tuple[str, forms.BoundField, forms.BoundField]]]]:
         """The domain fields grouped by the side of the framework, for the template."""
@@ -502,6 +499,12 @@ def _agreement_value(value: bool | None) -> str:
     return {True: "yes", False: "no"}.get(value, "")  # type: ignore[arg-type]
 
 
+class ContractDateField(RangedDateField):
+    """A contract is signed on the day, or dated for the meeting that signs it, within a month."""
+
+    days_ahead = 31
+
+
 class PlanForm(VersionedForm):
     """The plan's own fields: participation and the contract. Goals and activities are formsets beside it."""
 
@@ -514,7 +517,7 @@ class PlanForm(VersionedForm):
         label=_("The parents' participation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     contract_number = forms.CharField(label=_("Contract number"), max_length=60, required=False)
-    contract_date = forms.DateField(label=_("Contract date"), required=False, widget=DateInput())
+    contract_date = ContractDateField(label=_("Contract date"), required=False, widget=DateInput())
     contract_signed_by = forms.CharField(
         label=_("Contract signed by"),
         max_length=300,
@@ -559,13 +562,13 @@ class GoalForm(forms.Form):
 class ActivityForm(forms.Form):
     goal = forms.TypedChoiceField(label=_("For goal"), choices=[], coerce=int, empty_value=None)
     what = forms.CharField(label=_("Activity"), max_length=300)
-    staff = forms.ModelChoiceField(label=_("Member of staff"), queryset=User.objects.none(), required=False)
+    staff = IdChoiceField(label=_("Member of staff"), queryset=User.objects.none(), required=False)
     partner = forms.CharField(label=_("or partner"), max_length=300, required=False)
     frequency = forms.CharField(
         label=_("How often"), max_length=120, help_text=_("For example: weekly, Thursdays 15:00.")
     )
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    starts_on = PlannedDateField(label=_("From"), widget=DateInput())
+    ends_on = PlannedDateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, goals: int, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -672,7 +675,7 @@ def plan_initial(plan: SupportPlan | None) -> tuple[list[dict[str, Any]], list[d
 class ReviewForm(forms.Form):
     """A review of the plan in force: a status and a note per goal, and whether the plan gets a new version."""
 
-    reviewed_on = forms.DateField(label=_("Date of the review"), widget=DateInput())
+    reviewed_on = PastDateField(label=_("Date of the review"), widget=DateInput())
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
     revise = forms.BooleanField(
         label=_("Change the plan"),
@@ -692,9 +695,6 @@ class ReviewForm(forms.Form):
             self.fields[f"note_{goal.pk}"] = forms.CharField(
                 label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
-
-    def clean_reviewed_on(self) -> datetime.date | None:
-        return _not_in_future(self.cleaned_data.get("reviewed_on"))
 
     def goal_fields(self) -> list[tuple[PlanGoal, forms.BoundField, forms.BoundField]]:
         return [(goal, self[f"status_{goal.pk}"], self[f"note_{goal.pk}"]) for goal in self.goals]
@@ -731,7 +731,7 @@ def with_row_action(data: Any, action: str, goal_forms: Any, activity_forms: Any
         for name, field in formsets[prefix].empty_form.fields.items():
             if field.initial is not None:
                 data[f"{prefix}-{total}-{name}"] = str(field.initial)
-    elif verb in ("remove", "keep") and index.isdigit() and int(index) < total:
+    elif verb in ("remove", "keep") and index.isascii() and index.isdigit() and int(index) < total:
         _mark_removed(data, prefix, int(index), removed=verb == "remove")
         if prefix == "goals":
             for position, form in enumerate(activity_forms.forms):

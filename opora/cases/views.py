@@ -105,6 +105,7 @@ from opora.core.access import (
     scope,
 )
 from opora.core.conflicts import conflict, differences
+from opora.core.forms import parse_id, parse_ids
 from opora.core.htmx import htmx_partial
 from opora.core.pagination import capped_page
 
@@ -133,8 +134,8 @@ def _people_of(request: HttpRequest, record: Referral | Case) -> QuerySet[Person
 
 def _chosen_service(request: HttpRequest, services: QuerySet[Service]) -> Service | None:
     """The service picked in the list's filter, if it is one the user may see."""
-    chosen = request.GET.get("service", "")
-    return services.filter(pk=chosen).first() if chosen.isdigit() else None
+    chosen = parse_id(request.GET.get("service"))
+    return services.filter(pk=chosen).first() if chosen is not None else None
 
 
 # --- Referrals -------------------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ def _recording_services(request: HttpRequest) -> QuerySet[Service]:
 def referral_create(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     people = scope(request.user, Person.objects.active(), Perm.PERSON_VIEW).select_related("settlement__municipality")
-    preselected = [int(pk) for pk in request.GET.getlist("person") if pk.isdigit()]
+    preselected = parse_ids(request.GET.getlist("person"))
     form = ReferralForm(
         request.POST or None,
         request.FILES or None,
@@ -723,9 +724,9 @@ def _decide_document(
     document = _document_for(request, model, pk, permission)
     if request.method == "GET":
         return _document_page(request, document, DOCUMENT_TEMPLATES[model])
-    version = request.POST.get("edit_version", "")
+    version = parse_id(request.POST.get("edit_version"))
     try:
-        decide(document=document, by=acting_user(request), edit_version=int(version) if version.isdigit() else None)
+        decide(document=document, by=acting_user(request), edit_version=version)
     except ValidationError as error:
         # The page comes back as the version is now, so that its buttons carry the current counter.
         document.refresh_from_db()

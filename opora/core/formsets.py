@@ -24,14 +24,19 @@ def posted_rows(data: Any, prefix: str, limit: int) -> int:
     start = f"{prefix}-"
     for key in data:
         number, separator, _rest = key.removeprefix(start).partition("-")
-        if key.startswith(start) and separator and number.isdigit() and len(number) <= 6:
+        if key.startswith(start) and separator and _is_number(number):
             highest = max(highest, int(number))
     return min(highest + 1, limit)
 
 
+def _is_number(text: str) -> bool:
+    # ASCII only: "²" is a digit to str.isdigit() but not to int().
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def _count(value: Any) -> int | None:
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and len(text) <= 6 else None
+    return int(text) if _is_number(text) else None
 
 
 class TamperProofFormSetMixin:

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opora.core.forms import MAX_ID
 from opora.deadlines.engine import RuleValue
 from opora.deadlines.models import MAX_AMOUNT
 from opora.deadlines.rules import DEFINITIONS, SETTABLE, Anchor
@@ -64,4 +65,4 @@ class DeadlineRulesForm(forms.Form):
 class MarkReadForm(forms.Form):
     """Which of the user's notifications to mark read: one (``notification``), or all of them."""
 
-    notification = forms.IntegerField(required=False, min_value=1)
+    notification = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from opora.accounts.models import User
 from opora.core.access import Perm, acting_user, organisation_of, require, scope
 from opora.core.conflicts import StaleEdit
+from opora.core.forms import parse_id
 from opora.deadlines.engine import DueItem
 from opora.deadlines.forms import DeadlineRulesForm, MarkReadForm
 from opora.deadlines.models import rules_version
@@ -101,8 +102,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 def _chosen_id(request: HttpRequest, name: str, allowed: set[int]) -> int | None:
     """The id chosen in the filter ``name``, if it is one the page offers."""
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and int(value) in allowed else None
+    value = parse_id(request.GET.get(name))
+    return value if value in allowed else None
 
 
 def _matches(item: DueItem, service_id: int | None, worker_id: int | None) -> bool:

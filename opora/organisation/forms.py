@@ -8,6 +8,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
+from opora.core.forms import IdChoiceField, IdMultipleChoiceField
 from opora.core.formsets import TamperProofFormSetMixin
 from opora.organisation.models import (
     SERVICE_ROLES,
@@ -47,6 +48,7 @@ class ProgrammeForm(forms.ModelForm):
     class Meta:
         model = Programme
         fields = ["name", "direction", "description", "services", "is_active"]
+        field_classes = {"services": IdMultipleChoiceField}
         widgets = {"services": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
@@ -107,6 +109,7 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["service", "role"]
+        field_classes = {"service": IdChoiceField}
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opora.core.forms import BirthDateField, DueDateField, IdChoiceField, LifeDateField, parse_id
 from opora.core.identifiers import egn_info, validate_lnch
 from opora.core.phones import format_phone, normalise_phone
 from opora.organisation.models import Organisation, Service
@@ -44,7 +45,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class SettlementChoiceField(forms.ModelChoiceField):
+class SettlementChoiceField(IdChoiceField):
     """A settlement from EKATTE, shown with its municipality so that two villages of one name differ."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -63,8 +64,9 @@ def show_choices(field: forms.ModelChoiceField, shown: QuerySet[Person] | list[P
     """Offer only ``shown`` (at most MAX_CHOICES) in the select, and the selected one, while the field still
     validates against its whole queryset: a choice among thousands is never rendered in full."""
     people = list(shown[:MAX_CHOICES])
-    if selected and all(str(person.pk) != str(selected) for person in people):
-        people += list(field.queryset.filter(pk=selected)) if str(selected).isdigit() else []  # type: ignore[union-attr]
+    chosen = parse_id(selected)
+    if chosen is not None and all(person.pk != chosen for person in people):
+        people += list(field.queryset.filter(pk=chosen))  # type: ignore[union-attr]
     field.widget.choices = [("", "---------"), *((person.pk, person_label(person)) for person in people)]
 
 
@@ -141,6 +143,12 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
             "address",
             "phone",
         ]
+        field_classes = {
+            "birth_date": BirthDateField,
+            "due_date": DueDateField,
+            "mother": IdChoiceField,
+            "settlement": IdChoiceField,  # replaced by SettlementChoiceField in __init__
+        }
         widgets = {
             "birth_date": DateInput(),
             "due_date": DateInput(),
@@ -192,7 +200,7 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
         show_choices(field, candidates.order_by("last_name", "first_name"), self["mother"].value())
 
     def _setup_service(self, services: QuerySet[Service]) -> None:
-        self.fields["service"] = forms.ModelChoiceField(
+        self.fields["service"] = IdChoiceField(
             queryset=services,
             label=_("Service"),
             help_text=_("The service that registers the person; its staff will see the record."),
@@ -355,7 +363,7 @@ class RelationshipForm(ModelErrorsMixin, forms.ModelForm):
     DIRECTION_RELATIVE = "relative_is"
     DIRECTION_PERSON = "person_is"
 
-    other = forms.ModelChoiceField(queryset=Person.objects.none(), label=_("Person"))
+    other = IdChoiceField(queryset=Person.objects.none(), label=_("Person"))
     direction = forms.ChoiceField(
         label=_("Which way"),
         choices=[
@@ -370,6 +378,7 @@ class RelationshipForm(ModelErrorsMixin, forms.ModelForm):
         model = Relationship
         fields = ["kind", "start_date", "end_date"]
         labels = {"kind": _("Relation")}
+        field_classes = {"start_date": LifeDateField, "end_date": LifeDateField}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def __init__(self, *args: Any, person: Person, people: QuerySet[Person], query: str = "", **kwargs: Any) -> None:
@@ -405,13 +414,14 @@ class RelationshipEditForm(ModelErrorsMixin, forms.ModelForm):
         model = Relationship
         fields = ["kind", "start_date", "end_date"]
         labels = {"kind": _("Relation")}
+        field_classes = {"start_date": LifeDateField, "end_date": LifeDateField}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
 class HouseholdMemberForm(forms.Form):
     """Add the person to a household of their family, or to a new one."""
 
-    household = forms.ModelChoiceField(
+    household = IdChoiceField(
         queryset=Household.objects.none(),
         required=False,
         label=_("An existing household"),
@@ -424,7 +434,7 @@ class HouseholdMemberForm(forms.Form):
         help_text=_("For example: the Kolevi family."),
     )
     address = forms.CharField(label=_("Address"), required=False, max_length=300)
-    start_date = forms.DateField(label=_("Lives there since"), required=False, widget=DateInput())
+    start_date = LifeDateField(label=_("Lives there since"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, households: QuerySet[Household], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -450,6 +460,7 @@ class HouseholdMemberEditForm(ModelErrorsMixin, forms.ModelForm):
     class Meta:
         model = HouseholdMember
         fields = ["start_date", "end_date"]
+        field_classes = {"start_date": LifeDateField, "end_date": LifeDateField}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 

@@ -28,6 +28,7 @@ from opora.core.access import (
     scope,
 )
 from opora.core.conflicts import StaleEdit, conflict, differences
+from opora.core.forms import parse_id
 from opora.core.pagination import capped_page
 from opora.core.phones import format_phone
 from opora.organisation.models import Service
@@ -187,8 +188,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
     organisation = organisation_of(request)
     person = Person(organisation=organisation)
     initial = {}
-    mother_pk = request.GET.get("mother", "")
-    if mother_pk.isdigit() and _people(request).filter(pk=mother_pk).exists():
+    mother_pk = parse_id(request.GET.get("mother"))
+    if mother_pk is not None and _people(request).filter(pk=mother_pk).exists():
         # "Register an expected child" from the mother's page.
         initial = {"kind": PersonKind.UNBORN, "mother": mother_pk, "identity_kind": "none"}
     form = PersonForm(
@@ -458,10 +459,11 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = request.POST.get("duplicate") or request.GET.get("duplicate", "")
     if not chosen:
         return _merge_search(request, survivor)
-    if not chosen.isdigit() or int(chosen) == survivor.pk:
+    duplicate_pk = parse_id(chosen)
+    if duplicate_pk is None or duplicate_pk == survivor.pk:
         raise Http404
     duplicate = get_for_user_or_404(
-        request, Person.objects.active().select_related("settlement"), Perm.PERSON_MERGE, pk=int(chosen)
+        request, Person.objects.active().select_related("settlement"), Perm.PERSON_MERGE, pk=duplicate_pk
     )
     form = PersonMergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,0 +1,139 @@
+"""Form fields that refuse what a slip of the keyboard or a crafted request sends, with a message next to
+the field, before it reaches the database.
+
+- Dates have a range of what a social worker may mean: a birth date from 1900 to today, an event from 2000
+  to today (or a little ahead), a planned activity some years ahead. A year 1 or 20255 is a typing slip;
+  stored, it breaks every age, deadline and report computed from it, and a time of year 1 cannot even be
+  converted to UTC.
+- Ids are positive numbers the database can hold: an id of 23 digits is "not a valid choice", never an
+  overflow in the database driver (Django bounds ``pk=…`` but not ``pk__in=…``)."""
+
+import datetime
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+# The largest id a 64-bit integer column holds (SQLite's INTEGER, PostgreSQL's bigint).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: Any) -> int | None:
+    """``value`` (from a URL or a form) as an id, or None when it is not one: ASCII digits only (``"²"`` is a
+    digit to ``str.isdigit`` but not to ``int``), from 1 to MAX_ID."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_ids(values: Any) -> list[int]:
+    """The ids among ``values``; anything else is left out."""
+    return [number for number in map(parse_id, values or []) if number is not None]
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose value must look like an id before the database is asked."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if self.to_field_name is None and parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose values must each look like an id before the database is asked."""
+
+    def _check_values(self, value: Any) -> Any:
+        if self.to_field_name is None:
+            for item in value:
+                if parse_id(item) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                    )
+        return super()._check_values(value)  # type: ignore[misc]  # not in the stubs
+
+
+def _day(day: datetime.date) -> str:
+    return str(formats.date_format(day, "SHORT_DATE_FORMAT"))
+
+
+class RangedDateField(forms.DateField):
+    """A date from ``earliest`` to ``days_ahead`` days after today (in Sofia); with ``days_ahead`` None the
+    model's own rule bounds the future. Subclasses name the uses."""
+
+    earliest: ClassVar[datetime.date] = datetime.date(2000, 1, 1)
+    days_ahead: ClassVar[int | None] = 0
+    too_early = _("Type a date from %(earliest)s on.")
+    too_late = _("Type a date no later than %(latest)s.")
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        if value < self.earliest:
+            raise ValidationError(self.too_early, code="too_early", params={"earliest": _day(self.earliest)})
+        if self.days_ahead is None:
+            return
+        latest = timezone.localdate() + datetime.timedelta(days=self.days_ahead)
+        if value > latest:
+            raise ValidationError(self.too_late, code="too_late", params={"latest": _day(latest)})
+
+
+class PastDateField(RangedDateField):
+    """The day something was done: an assessment, a review, a contract signed — from 2000 to today."""
+
+    too_late = _("This is in the future: type the day it happened.")
+
+
+class BirthDateField(RangedDateField):
+    """A birth date: from 1900 (not in the future: the person's own rule, ``Person.clean``)."""
+
+    earliest = datetime.date(1900, 1, 1)
+    days_ahead = None
+
+
+class DueDateField(RangedDateField):
+    """An unborn child's expected birth: from 2000 (at most ten months ahead: ``Person.clean``); a day already
+    passed is kept while the birth is not yet recorded."""
+
+    days_ahead = None
+
+
+class LifeDateField(RangedDateField):
+    """When a relation or a household membership began or ends: from 1900, up to five years ahead (a foster
+    placement agreed until a date)."""
+
+    earliest = datetime.date(1900, 1, 1)
+    days_ahead = 5 * 366
+
+
+class PlannedDateField(RangedDateField):
+    """The from–to of a planned activity: from 2000, up to five years ahead."""
+
+    days_ahead = 5 * 366
+
+
+class PastDateTimeField(forms.DateTimeField):
+    """When something arrived (a referral): from 2000 to now, with a few minutes' grace for a clock that runs
+    fast. Compared as wall-clock times in the current time zone: a time of year 1 cannot be converted to UTC."""
+
+    earliest = datetime.datetime(2000, 1, 1)
+    grace = datetime.timedelta(minutes=5)
+    too_early = _("Type a date from %(earliest)s on.")
+    too_late = _("This is in the future: type the day it happened.")
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        wall = value.replace(tzinfo=None)
+        if wall < self.earliest:
+            raise ValidationError(self.too_early, code="too_early", params={"earliest": _day(self.earliest.date())})
+        if wall > timezone.localtime(timezone.now() + self.grace).replace(tzinfo=None):
+            raise ValidationError(self.too_late, code="too_late")
