@@ -157,7 +157,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_next_to_the_file(
 
 
 def test_a_file_larger_than_the_limit_is_refused(world: World, child: Person, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("opora.cases.forms.MAX_ASSESSMENT_FILE_MB", 0)
+    monkeypatch.setattr("opora.cases.services.MAX_ASSESSMENT_FILE_MB", 0)
     response = client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), referral_form(world, child))
     assert "larger than 0 MB" in errors_of(response)["preliminary_assessment_file"][0]
 

@@ -1,6 +1,6 @@
-"""Forms only validate; ``opora.cases.services`` writes the records and enforces the rules that need the
-database (capacity, the waiting list, who may be on a case). A rule a form can see on its own is checked
-here too, so that the message appears next to the field at once."""
+"""Forms only validate; ``opora.cases.services`` writes the records and enforces the rules (capacity, the
+waiting list, who may be on a case, what a referral must carry). A form asks the service's own check where
+it can (``check_referral``), so that the message appears next to the field at once."""
 
 import datetime
 from typing import Any
@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,6 @@ from opora.accounts.models import User
 from opora.cases.models import (
     CASE_MOVES,
     DOMAIN_SIDE,
-    SOURCES_WITHOUT_INSTITUTION,
     Assessment,
     CaseDocument,
     CaseOutcome,
@@ -28,34 +28,25 @@ from opora.cases.models import (
     GoalStatus,
     PlanGoal,
     Referral,
-    ReferralKind,
-    ReferralSource,
     RiskLevel,
     Score,
     Side,
     SupportPlan,
 )
-from opora.cases.services import ASSESSMENT_FIELDS, PLAN_FIELDS, ActivityData, GoalData
+from opora.cases.services import (
+    ASSESSMENT_FIELDS,
+    ASSESSMENT_FILE_SIGNATURES,
+    PLAN_FIELDS,
+    ActivityData,
+    GoalData,
+    check_assessment_file,
+    check_referral,
+)
 from opora.core.formsets import TamperProofFormSet
 from opora.organisation.models import Service
 from opora.people.forms import MAX_CHOICES, person_label
-from opora.people.models import Person, PersonKind
+from opora.people.models import Person
 from opora.people.search import rank_people
-
-# What a preliminary assessment may be: a scan (PDF or a picture) or a document; each kind is recognised by
-# its first bytes, so that a file named "assessment.pdf" is a PDF.
-ASSESSMENT_FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    ".docx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-}
-MAX_ASSESSMENT_FILE_MB = 10
-# A clock a few minutes fast on the user's computer is not a referral from the future.
-FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -65,27 +56,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-def check_assessment_file(upload: UploadedFile) -> None:
-    """Refuse a file too large, of a kind not accepted, or whose content is not what its name says."""
-    name = upload.name or ""
-    extension = name[name.rfind(".") :].lower() if "." in name else ""
-    if extension not in ASSESSMENT_FILE_SIGNATURES:
-        raise ValidationError(_("Attach a PDF, a picture (JPEG, PNG) or a document (DOC, DOCX, ODT)."))
-    if (upload.size or 0) > MAX_ASSESSMENT_FILE_MB * 1024 * 1024:
-        raise ValidationError(
-            _("The file is larger than %(size)s MB: scan it at a lower resolution, or attach its first pages.")
-            % {"size": MAX_ASSESSMENT_FILE_MB}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ASSESSMENT_FILE_SIGNATURES[extension]):
-        raise ValidationError(
-            _("The file's content is not a %(kind)s document, as its name says. Attach the file itself.")
-            % {"kind": extension.lstrip(".").upper()}
-        )
 
 
 def offer_people(field: forms.ModelMultipleChoiceField, shown: QuerySet[Person] | list[Person], selected: Any) -> None:
@@ -167,12 +137,6 @@ class ReferralForm(forms.ModelForm):
             "{} {}", municipality.help_text, _("Left empty, it is taken from the address of the first person chosen.")
         )
 
-    def clean_received_at(self) -> datetime.datetime:
-        received = self.cleaned_data["received_at"]
-        if received > timezone.now() + FUTURE_TOLERANCE:
-            raise ValidationError(_("This is in the future: type when the referral arrived."))
-        return received
-
     def clean_preliminary_assessment_file(self) -> Any:
         upload = self.cleaned_data.get("preliminary_assessment_file")
         if isinstance(upload, UploadedFile):
@@ -180,51 +144,19 @@ class ReferralForm(forms.ModelForm):
         return upload
 
     def clean(self) -> dict[str, Any]:
+        """The rules of ``referral_record`` (``check_referral``), shown next to their fields at once."""
         cleaned = super().clean() or {}
-        kind, source = cleaned.get("kind"), cleaned.get("source")
-        if kind == ReferralKind.REFERRAL and source == ReferralSource.SELF:
-            self.add_error(
-                "kind",
-                _("A person who asks for support themselves makes a request: choose “Request without a referral”."),
-            )
-        if source and source not in SOURCES_WITHOUT_INSTITUTION and not cleaned.get("referring_institution"):
-            self.add_error("referring_institution", _("Name the institution that sends the referral."))
-        has_assessment = cleaned.get("preliminary_assessment") or cleaned.get("preliminary_assessment_file")
-        if kind == ReferralKind.REFERRAL and not has_assessment:
-            self.add_error(
-                "preliminary_assessment",
-                _(
-                    "Every referral carries a preliminary assessment (Social Services Act, art. 73): type it here "
-                    "or attach the file."
-                ),
-            )
-        self._clean_child_alone(cleaned)
-        self._clean_home_municipality(cleaned)
+        referral = construct_instance(self, Referral(service_id=self.instance.service_id), exclude=["people"])
+        try:
+            check_referral(referral, cleaned.get("people") if "people" in cleaned else None)
+        except ValidationError as refused:
+            for name, errors in refused.error_dict.items():
+                if name not in self.errors and (name in cleaned or name not in self.fields):
+                    self.add_error(name if name in self.fields else None, errors)
+        if referral.home_municipality and not cleaned.get("home_municipality") and "home_municipality" in cleaned:
+            # Left empty: taken from the address of the first person with one.
+            cleaned["home_municipality"] = self.instance.home_municipality = referral.home_municipality
         return cleaned
-
-    def _clean_child_alone(self, cleaned: dict[str, Any]) -> None:
-        if not cleaned.get("child_alone"):
-            return
-        if cleaned.get("source") and cleaned["source"] != ReferralSource.SELF:
-            self.add_error("child_alone", _("A child who comes alone refers themselves: choose “Self-referral”."))
-        people = cleaned.get("people")
-        if people is not None and not any(person.kind == PersonKind.CHILD for person in people):
-            self.add_error("child_alone", _("None of the people chosen is registered as a child."))
-
-    def _clean_home_municipality(self, cleaned: dict[str, Any]) -> None:
-        """Left empty, the municipality is that of the first chosen person with a known settlement."""
-        if cleaned.get("home_municipality"):
-            return
-        for person in cleaned.get("people") or []:
-            if person.settlement_id is not None:
-                cleaned["home_municipality"] = person.settlement.municipality.name
-                self.instance.home_municipality = cleaned["home_municipality"]
-                return
-        if cleaned.get("people"):
-            self.add_error(
-                "home_municipality",
-                _("Type the municipality where the family lives: none of the people has an address in Opora."),
-            )
 
     def ask_for_the_file_again(self) -> None:
         """A browser never sends a chosen file twice: after a refusal, say so next to the file field."""

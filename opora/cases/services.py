@@ -15,17 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from opora.accounts.models import User
 from opora.audit.context import acting_as
+from opora.audit.models import ChangeEvent
 from opora.cases.models import (
     CASE_MOVES,
     DOMAIN_SIDE,
+    SOURCES_WITHOUT_INSTITUTION,
     Assessment,
     AssessmentDomain,
     Case,
@@ -44,6 +49,7 @@ from opora.cases.models import (
     PlanReview,
     Referral,
     ReferralKind,
+    ReferralSource,
     ReferralStatus,
     SupportPlan,
     TaskKind,
@@ -92,39 +98,200 @@ def same_municipality(first: str, second: str) -> bool:
 # --- Intake -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def referral_record(*, referral: Referral, people: Sequence[Person], by: User) -> Referral:
-    """Save a new referral about ``people`` (whom ``by`` may see) and start what the law asks at once: the
-    task to notify the child protection department and the parents of a child who came alone (ЗСУ чл. 87),
-    and the 24-hour clock of a violence signal.
+# What a preliminary assessment may be: a scan (PDF or a picture) or a document; each kind is recognised by
+# its first bytes, so that a file named "assessment.pdf" is a PDF.
+ASSESSMENT_FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    ".docx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+}
+MAX_ASSESSMENT_FILE_MB = 10
+# A clock a few minutes fast on the user's computer is not a referral from the future.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
-    The service asked for now works with the people, so its staff can open their records.
-    """
-    _allow(has_permission(by, Perm.REFERRAL_MANAGE, referral.service))
+
+def check_assessment_file(upload: File) -> None:
+    """Refuse a file too large, of a kind not accepted, or whose content is not what its name says."""
+    name = upload.name or ""
+    extension = name[name.rfind(".") :].lower() if "." in name else ""
+    if extension not in ASSESSMENT_FILE_SIGNATURES:
+        raise ValidationError(_("Attach a PDF, a picture (JPEG, PNG) or a document (DOC, DOCX, ODT)."))
+    if (upload.size or 0) > MAX_ASSESSMENT_FILE_MB * 1024 * 1024:
+        raise ValidationError(
+            _("The file is larger than %(size)s MB: scan it at a lower resolution, or attach its first pages.")
+            % {"size": MAX_ASSESSMENT_FILE_MB}
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ASSESSMENT_FILE_SIGNATURES[extension]):
+        raise ValidationError(
+            _("The file's content is not a %(kind)s document, as its name says. Attach the file itself.")
+            % {"kind": extension.lstrip(".").upper()}
+        )
+
+
+def check_referral(referral: Referral, people: Sequence[Person] | None) -> None:
+    """The rules a referral obeys however it is recorded (the form shows them next to its fields): a
+    referral carries a preliminary assessment (ЗСУ чл. 73) and names its institution, a person who comes
+    themselves makes a request, a child who comes alone refers themselves and is a child (чл. 87).
+    ``people`` is None when the form could not read them. An empty municipality is taken from the address
+    of the first person with one."""
+    errors: dict[str, Any] = {}
+    kind, source = referral.kind, referral.source
+    if kind == ReferralKind.REFERRAL and source == ReferralSource.SELF:
+        errors["kind"] = _(
+            "A person who asks for support themselves makes a request: choose “Request without a referral”."
+        )
+    if source and source not in SOURCES_WITHOUT_INSTITUTION and not referral.referring_institution.strip():
+        errors["referring_institution"] = _("Name the institution that sends the referral.")
+    if kind == ReferralKind.REFERRAL and not (
+        referral.preliminary_assessment.strip() or referral.preliminary_assessment_file
+    ):
+        errors["preliminary_assessment"] = _(
+            "Every referral carries a preliminary assessment (Social Services Act, art. 73): type it here "
+            "or attach the file."
+        )
+    if referral.received_at is not None and referral.received_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["received_at"] = _("This is in the future: type when the referral arrived.")
+    upload = referral.preliminary_assessment_file
+    if _is_new_file(upload):
+        try:
+            check_assessment_file(upload.file)
+        except ValidationError as refused:
+            errors["preliminary_assessment_file"] = refused.messages
+    if referral.child_alone:
+        if source and source != ReferralSource.SELF:
+            errors["child_alone"] = _("A child who comes alone refers themselves: choose “Self-referral”.")
+        elif people is not None and not any(person.kind == PersonKind.CHILD for person in people):
+            errors["child_alone"] = _("None of the people chosen is registered as a child.")
+    if not referral.home_municipality.strip() and people:
+        settlement = next((person.settlement for person in people if person.settlement is not None), None)
+        if settlement is not None:
+            referral.home_municipality = settlement.municipality.name
+        else:
+            errors["home_municipality"] = _(
+                "Type the municipality where the family lives: none of the people has an address in Opora."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _is_new_file(upload: Any) -> bool:
+    """Whether the file field holds a file chosen now, not one already stored."""
+    return bool(upload) and not upload._committed
+
+
+def _check_people(people: Sequence[Person], by: User) -> None:
     if not people:
         raise ValidationError({"people": _("Choose the child or the family members the referral is about.")})
     visible = scope(by, Person.objects.filter(pk__in=[person.pk for person in people]), Perm.PERSON_VIEW)
     _allow(visible.count() == len({person.pk for person in people}))
-    service = referral.service
-    referral.recorded_by = by
-    referral.from_other_municipality = not same_municipality(referral.home_municipality, service.municipality)
-    if referral.preliminary_assessment_file and not referral.preliminary_assessment_filename:
+
+
+def _prepare(referral: Referral, people: Sequence[Person]) -> None:
+    check_referral(referral, people)
+    referral.from_other_municipality = not same_municipality(referral.home_municipality, referral.service.municipality)
+    if _is_new_file(referral.preliminary_assessment_file):
         # The name the user's file had; on disk it gets a random one (``assessment_upload_to``).
         referral.preliminary_assessment_filename = Path(referral.preliminary_assessment_file.name or "").name[-255:]
+
+
+def _serve_people(service: Service, people: Sequence[Person]) -> None:
+    """The service asked for works with the people, so its staff can open their records."""
+    for person in people:
+        if not person.services.filter(pk=service.pk).exists():
+            person.services.add(service)
+
+
+@transaction.atomic
+def referral_record(*, referral: Referral, people: Sequence[Person], by: User) -> Referral:
+    """Save a new referral about ``people`` (whom ``by`` may see), refused as the form refuses it
+    (``check_referral``), and start what the law asks at once: the task to notify the child protection
+    department and the parents of a child who came alone (ЗСУ чл. 87), and the 24-hour clock of a violence
+    signal. The service asked for now works with the people, so its staff can open their records.
+    """
+    _allow(has_permission(by, Perm.REFERRAL_MANAGE, referral.service))
+    _check_people(people, by)
+    _prepare(referral, people)
+    referral.recorded_by = by
     with acting_as(by):
         referral.full_clean()
         referral.save()
         referral.people.set(people)
-        for person in people:
-            if not person.services.filter(pk=service.pk).exists():
-                person.services.add(service)
+        _serve_people(referral.service, people)
         _start_intake_tasks(referral, by)
     return referral
 
 
-def _start_intake_tasks(referral: Referral, by: User) -> None:
+def last_change(record: Any) -> ChangeEvent | None:
+    """The audit trail's last change of ``record``: who corrected it and when."""
+    return (
+        ChangeEvent.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+STALE_MESSAGES = {
+    "referral": _lazy(
+        "%(who)s corrected this referral on %(when)s, after you opened it. Nothing you typed was saved, and "
+        "nothing of theirs was overwritten: your values are kept below. Compare them with theirs, then save "
+        "again to replace them with yours."
+    ),
+    "planreview": _lazy(
+        "%(who)s corrected this review on %(when)s, after you opened it. Nothing you typed was saved, and "
+        "nothing of theirs was overwritten: your values are kept below. Compare them with theirs, then save "
+        "again to replace them with yours."
+    ),
+}
+
+
+def _check_version(current: Referral | PlanReview, edit_version: int | None) -> None:
+    """Refuse a correction read from a version someone has changed since (checked under the row's lock)."""
+    if current.edit_version == edit_version:
+        return
+    event = last_change(current)
+    raise StaleEdit(
+        str(STALE_MESSAGES[current._meta.model_name or ""])
+        % {
+            "who": str(event.actor) if event is not None and event.actor is not None else _("Someone else"),
+            "when": timezone.localtime(event.at if event is not None else timezone.now()).strftime("%d.%m.%Y %H:%M"),
+        },
+        current,
+    )
+
+
+@transaction.atomic
+def referral_update(*, referral: Referral, people: Sequence[Person], by: User, edit_version: int | None) -> Referral:
+    """Correct a recorded referral (``referral`` carries the corrected values; its service stays), read at
+    ``edit_version``: refused as a new one would be, and as stale when someone corrected it since. A task the
+    correction calls for (a child alone, a violence signal) starts now if it was not there."""
+    _allow(has_permission_on(by, Perm.REFERRAL_MANAGE, referral))
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    _allow(locked.service_id == referral.service_id)
+    _check_version(locked, edit_version)
+    _check_people(people, by)
+    _prepare(referral, people)
+    referral.edit_version = locked.edit_version + 1
+    with acting_as(by):
+        referral.full_clean()
+        referral.save()
+        referral.people.set(people)
+        _serve_people(referral.service, people)
+        started = set(referral.tasks.values_list("kind", flat=True))
+        _start_intake_tasks(referral, by, besides=started)
+    return referral
+
+
+def _start_intake_tasks(referral: Referral, by: User, besides: frozenset[str] | set[str] = frozenset()) -> None:
     with _organisation_language():
-        if referral.child_alone:
+        if referral.child_alone and TaskKind.NOTIFY_CHILD_ALONE not in besides:
             _task_create(
                 referral,
                 by,
@@ -133,7 +300,7 @@ def _start_intake_tasks(referral: Referral, by: User) -> None:
                 legal_source=_("Social Services Act, art. 87"),
                 due_at=timezone.now(),  # "immediately"
             )
-        if referral.violence_concern:
+        if referral.violence_concern and TaskKind.VIOLENCE_COORDINATION not in besides:
             _task_create(
                 referral,
                 by,

@@ -82,6 +82,7 @@ class Command(BaseCommand):
                 referring_institution="УМБАЛ „Канев“ – Русе, родилно отделение",
                 received_at=now - datetime.timedelta(days=1),
                 reasons="Бременна на 19 години, без подкрепа от семейството; риск от изоставяне на детето.",
+                preliminary_assessment="Риск от изоставяне; нужда от консултиране и подкрепа след раждането.",
                 home_municipality=service.municipality,
             ),
             people=[people[("Силвия", "Маринова")]],
