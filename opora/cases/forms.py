@@ -3,9 +3,11 @@ waiting list, who may be on a case, what a referral must carry). A form asks the
 it can (``check_referral``), so that the message appears next to the field at once."""
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
@@ -27,11 +29,14 @@ from opora.cases.models import (
     Domain,
     GoalStatus,
     PlanGoal,
+    PlanReview,
     Referral,
     RiskLevel,
     Score,
     Side,
     SupportPlan,
+    assessment_upload_to,
+    private_storage,
 )
 from opora.cases.services import (
     ASSESSMENT_FIELDS,
@@ -58,6 +63,34 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+# A file chosen on a form that comes back with errors is kept in the private storage, under a random name
+# carried back in a signed token (never a path the browser chose), for the same user, for a day.
+KEPT_FILE_SALT = "opora.cases.kept-assessment-file"
+KEPT_FILE_MAX_AGE = 24 * 3600
+
+
+def keep_file(upload: UploadedFile, user: User) -> tuple[str, str, str]:
+    """Store ``upload`` (already checked) until the form is saved: (token, name on disk, the user's name)."""
+    filename = Path(upload.name or "").name[-255:]
+    stored = private_storage().save(assessment_upload_to(Referral(), filename), upload)
+    return signing.dumps({"file": stored, "name": filename, "user": user.pk}, salt=KEPT_FILE_SALT), stored, filename
+
+
+def kept_file(token: str, user: User) -> tuple[str, str] | None:
+    """(name on disk, the user's name) of the file a token keeps, or None for a token that is not one of
+    ``user``'s, is too old, or names no stored referral file."""
+    try:
+        kept = signing.loads(token, salt=KEPT_FILE_SALT, max_age=KEPT_FILE_MAX_AGE)
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("user") != user.pk:
+        return None
+    stored, filename = str(kept.get("file", "")), str(kept.get("name", ""))
+    if not stored.startswith("referrals/") or ".." in stored or not private_storage().exists(stored):
+        return None
+    return stored, filename
+
+
 def offer_people(field: forms.ModelMultipleChoiceField, shown: QuerySet[Person] | list[Person], selected: Any) -> None:
     """Offer ``shown`` (at most MAX_CHOICES) and everyone already chosen, while the field still validates
     against its whole queryset: a choice among thousands is never rendered in full."""
@@ -71,6 +104,9 @@ def offer_people(field: forms.ModelMultipleChoiceField, shown: QuerySet[Person] 
 
 class ReferralForm(forms.ModelForm):
     """Record a referral or a request. Errors come back next to their fields, and nothing typed is lost."""
+
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
+    kept_file = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
 
     class Meta:
         model = Referral
@@ -109,12 +145,21 @@ class ReferralForm(forms.ModelForm):
         people: QuerySet[Person],
         query: str = "",
         preselected: list[int] | None = None,
+        user: User,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.kept: tuple[str, str] | None = None
         service_field = self.fields["service"]
         assert isinstance(service_field, forms.ModelChoiceField)
         service_field.queryset = services
+        if self.instance.pk:
+            # A correction keeps the service: moving a referral to another service is a redirection.
+            service_field.disabled = True
+            self.initial["edit_version"] = self.instance.edit_version
+        else:
+            del self.fields["edit_version"]
         if len(services) == 1:
             service_field.initial = services[0].pk
         people_field = self.fields["people"]
@@ -143,10 +188,26 @@ class ReferralForm(forms.ModelForm):
             check_assessment_file(upload)
         return upload
 
+    def clean_kept_file(self) -> str:
+        token = self.cleaned_data.get("kept_file", "")
+        if token:
+            self.kept = kept_file(token, self.user)
+            if self.kept is None:
+                raise ValidationError(_("The file chosen before is no longer kept: choose it again."))
+        return token
+
     def clean(self) -> dict[str, Any]:
         """The rules of ``referral_record`` (``check_referral``), shown next to their fields at once."""
         cleaned = super().clean() or {}
+        if "kept_file" in self.errors:
+            self.add_error("preliminary_assessment_file", self.errors.pop("kept_file"))
         referral = construct_instance(self, Referral(service_id=self.instance.service_id), exclude=["people"])
+        if self.kept is not None and not isinstance(cleaned.get("preliminary_assessment_file"), UploadedFile):
+            # No other file chosen: the one kept from the last try is the referral's.
+            self.instance.preliminary_assessment_file.name, self.instance.preliminary_assessment_filename = self.kept
+            referral.preliminary_assessment_file = self.instance.preliminary_assessment_file
+        elif self.instance.preliminary_assessment_file and not cleaned.get("preliminary_assessment_file"):
+            referral.preliminary_assessment_file = self.instance.preliminary_assessment_file  # a correction's file
         try:
             check_referral(referral, cleaned.get("people") if "people" in cleaned else None)
         except ValidationError as refused:
@@ -158,13 +219,17 @@ class ReferralForm(forms.ModelForm):
             cleaned["home_municipality"] = self.instance.home_municipality = referral.home_municipality
         return cleaned
 
-    def ask_for_the_file_again(self) -> None:
-        """A browser never sends a chosen file twice: after a refusal, say so next to the file field."""
-        if self.files.get("preliminary_assessment_file") and "preliminary_assessment_file" not in self.errors:
-            self.add_error(
-                "preliminary_assessment_file",
-                _("Choose the file again: it is not kept while the form has errors."),
-            )
+    def keep_the_file(self) -> None:
+        """After a refusal, keep a new file that passed its checks, so that it need not be chosen again: the
+        form comes back carrying its token, and shows "kept: name"."""
+        upload = getattr(self, "cleaned_data", {}).get("preliminary_assessment_file")
+        if not isinstance(upload, UploadedFile) or "preliminary_assessment_file" in self.errors:
+            return
+        token, stored, filename = keep_file(upload, self.user)
+        self.kept = (stored, filename)
+        data = self.data.copy()  # type: ignore[attr-defined]  # the request's QueryDict
+        data["kept_file"] = token
+        self.data = data
 
 
 class TriageForm(forms.Form):
@@ -594,15 +659,28 @@ class ReviewForm(forms.Form):
         help_text=_("Starts the plan's next version with the progress found, to be edited and approved."),
     )
 
-    def __init__(self, *args: Any, goals: list[PlanGoal], **kwargs: Any) -> None:
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
+
+    def __init__(self, *args: Any, goals: list[PlanGoal], review: PlanReview | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.goals = goals
-        if not self.is_bound:
+        found = {item.goal_id: item for item in review.progress.all()} if review is not None else {}
+        if review is None:
+            del self.fields["edit_version"]
             self.initial.setdefault("reviewed_on", timezone.localdate())
-        for goal in goals:
-            self.fields[f"status_{goal.pk}"] = forms.ChoiceField(
-                label=_("Progress"), choices=GoalStatus.choices, initial=goal.status
+        else:
+            # A correction: the review as recorded; the new version of the plan it started stays.
+            del self.fields["revise"]
+            self.initial.update(
+                reviewed_on=review.reviewed_on, summary=review.summary, edit_version=review.edit_version
             )
+        for goal in goals:
+            item = found.get(goal.pk)
+            self.fields[f"status_{goal.pk}"] = forms.ChoiceField(
+                label=_("Progress"), choices=GoalStatus.choices, initial=item.status if item else goal.status
+            )
+            if item is not None:
+                self.initial[f"note_{goal.pk}"] = item.note
             self.fields[f"note_{goal.pk}"] = forms.CharField(
                 label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )

@@ -1100,13 +1100,7 @@ def plan_review_record(
     if plan is None:
         raise ValidationError(_("There is no approved plan to review."))
     goals = list(plan.goals.order_by("position"))
-    errors: dict[str, str] = {}
-    if not summary.strip():
-        errors["summary"] = _("Summarise what the review found.")
-    if reviewed_on > timezone.localdate():
-        errors["reviewed_on"] = _("This is in the future: type the day of the review.")
-    if any(goal.pk not in progress or progress[goal.pk][0] not in GoalStatus.values for goal in goals):
-        errors[NON_FIELD_ERRORS] = _("Give the progress on every goal of the plan.")
+    errors = _review_errors(reviewed_on, summary, progress, [goal.pk for goal in goals])
     latest = latest_version(locked, SupportPlan)
     if revise and latest is not None and latest.pk != plan.pk:
         errors["revise"] = _("Version %(number)s of the plan is already being drawn up: change that one instead.") % {
@@ -1125,6 +1119,51 @@ def plan_review_record(
             review.revised_plan = _next_plan_version(plan, goals, progress, by)
             review.save()
     return review
+
+
+@transaction.atomic
+def plan_review_update(
+    *,
+    review: PlanReview,
+    by: User,
+    reviewed_on: datetime.date,
+    summary: str,
+    progress: dict[int, tuple[str, str]],
+    edit_version: int | None,
+) -> PlanReview:
+    """Correct a recorded review (its date, summary and the progress on each goal; a new version of the plan
+    it started stays), read at ``edit_version``: refused as stale when someone corrected it since."""
+    _lock_open_case(review.case, by)
+    locked = PlanReview.objects.select_for_update().get(pk=review.pk)
+    _check_version(locked, edit_version)
+    found = {item.goal_id: item for item in locked.progress.all()}
+    errors = _review_errors(reviewed_on, summary, progress, list(found))
+    if errors:
+        raise ValidationError(errors)
+    with acting_as(by):
+        locked.reviewed_on, locked.summary = reviewed_on, summary.strip()
+        locked.edit_version += 1
+        locked.full_clean()
+        locked.save()
+        for goal_id, item in found.items():
+            status, note = progress[goal_id]
+            if (item.status, item.note) != (status, note.strip()):
+                item.status, item.note = status, note.strip()
+                item.save()
+    return locked
+
+
+def _review_errors(
+    reviewed_on: datetime.date, summary: str, progress: dict[int, tuple[str, str]], goals: Sequence[int]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not summary.strip():
+        errors["summary"] = _("Summarise what the review found.")
+    if reviewed_on > timezone.localdate():
+        errors["reviewed_on"] = _("This is in the future: type the day of the review.")
+    if any(goal not in progress or progress[goal][0] not in GoalStatus.values for goal in goals):
+        errors[NON_FIELD_ERRORS] = _("Give the progress on every goal of the plan.")
+    return errors
 
 
 def _next_plan_version(
