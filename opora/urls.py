@@ -39,6 +39,7 @@ urlpatterns = [
     path("referrals/waiting/", cases.referral_waiting_list, name="referral_waiting_list"),
     path("referrals/new/", cases.referral_create, name="referral_create"),
     path("referrals/<int:pk>/", cases.referral_detail, name="referral_detail"),
+    path("referrals/link/<str:token>/", cases.person_link, name="person_link"),
     path("referrals/<int:pk>/edit/", cases.referral_edit, name="referral_edit"),
     path("referrals/<int:pk>/triage/", cases.referral_triage, name="referral_triage"),
     path("referrals/<int:pk>/assessment/", cases.referral_assessment_file, name="referral_assessment_file"),

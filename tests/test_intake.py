@@ -10,18 +10,28 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from opora.audit.models import ChangeEvent
 from opora.cases.forms import KEPT_FILE_SALT
-from opora.cases.models import GoalStatus, PlanReview, Referral, ReferralKind, ReferralSource, TaskKind
-from opora.cases.services import plan_review_record, referral_record
+from opora.cases.models import (
+    Case,
+    GoalStatus,
+    PersonLink,
+    PlanReview,
+    Referral,
+    ReferralKind,
+    ReferralSource,
+    TaskKind,
+)
+from opora.cases.services import person_link_to_service, plan_review_record, referral_record
+from opora.core.access import Perm, scope
 from opora.organisation.models import Role
 from opora.people.models import Person, PersonKind
 from tests.casework import PDF, accept, approved_assessment, approved_plan, assessment_file, head, make_referral, worker
-from tests.conftest import World, make_person
+from tests.conftest import World, make_person, make_user
 from tests.test_cases_pages import errors_of, referral_form
 
 
@@ -295,3 +305,109 @@ def test_only_those_who_write_the_case_documents_correct_a_review(world: World, 
     assert outsider.get(url).status_code == 404
     assert world.client_for(Role.MONITORING).get(url).status_code == 403
     assert world.client_for(Role.SOCIAL_WORKER).get(url).status_code == 200
+
+
+# --- (d) Scenario 1: the head links the referral to a child another service registered --------------------
+
+
+@pytest.fixture
+def other_head(world: World) -> Any:
+    return make_user("otherhead", world.organisation, Role.HEAD, world.other)
+
+
+@pytest.fixture
+def martin_elsewhere(world: World, other_head: Any) -> Person:
+    """Мартин as the other service registered him last spring (a typo in the family name), with a case there."""
+    martin = make_person(world.other, "Мартин", "Колов", middle_name="Стоянов", birth_date=datetime.date(2018, 1, 10))
+    accept(make_referral(world.other, [martin], other_head, home_municipality="Хисаря"), other_head, world.outsider)
+    return martin
+
+
+def offered_link(world: World, client: Any) -> str:
+    """The link the duplicate check offers the head while she registers Мартин again."""
+    response = client.post(
+        reverse("person_create"),
+        {
+            "service": world.own.pk,
+            "kind": PersonKind.CHILD,
+            "first_name": "Мартин",
+            "middle_name": "Стоянов",
+            "last_name": "Колев",
+            "identity_kind": "none",
+            "no_identifier_reason": "Не е посочено в направлението",
+            "birth_date": "2018-01-10",
+            "sex": "male",
+        },
+    )
+    [candidate] = [candidate for candidate in response.context["candidates"] if candidate.person is None]
+    assert candidate.link
+    assert "Колов" not in response.content.decode()
+    return reverse("person_link", args=[candidate.link])
+
+
+def test_the_head_links_the_child_to_her_service_and_sees_him_not_the_other_services_case(
+    world: World,
+    martin_elsewhere: Person,
+    other_head: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    mails: list[tuple[str, str, list[str]]] = []
+    monkeypatch.setattr(
+        "opora.cases.services.send_prepared_email",
+        type("Mail", (), {"enqueue": staticmethod(lambda subject, body, to: mails.append((subject, body, to)))}),
+    )
+    notified = other_head
+    head_user = world.users[Role.HEAD]
+    assert not scope(head_user, Person.objects.filter(pk=martin_elsewhere.pk), Perm.PERSON_VIEW).exists()
+    client = world.client_for(Role.HEAD)
+    url = offered_link(world, client)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"service": world.own.pk, "reason": "Същото дете: име, дата на раждане, адрес."})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('referral_create')}?person={martin_elsewhere.pk}"
+    assert scope(head_user, Person.objects.filter(pk=martin_elsewhere.pk), Perm.PERSON_VIEW).exists()
+    # Nothing of the other service's case or referral.
+    assert not scope(head_user, Case.objects.filter(people=martin_elsewhere), Perm.CASE_VIEW).exists()
+    assert not scope(head_user, Referral.objects.filter(people=martin_elsewhere), Perm.REFERRAL_VIEW).exists()
+    link = PersonLink.objects.get()
+    assert (link.person, link.service, link.by, link.registered_by) == (
+        martin_elsewhere,
+        world.own,
+        head_user,
+        world.other.name,
+    )
+    assert ChangeEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(PersonLink), object_id=str(link.pk), actor=head_user
+    ).exists()
+    [(subject, body, to)] = mails
+    assert "ЦОП Русе" in subject
+    assert to == [notified.email]
+    assert "Същото дете" in body
+    # The referral form now offers him.
+    form = client.get(response["Location"]).context["form"]
+    assert form["people"].value() == [martin_elsewhere.pk]
+
+
+def test_a_link_needs_a_reason_and_a_head(world: World, martin_elsewhere: Person) -> None:
+    client = world.client_for(Role.HEAD)
+    url = offered_link(world, client)
+
+    response = client.post(url, {"service": world.own.pk, "reason": " "})
+
+    assert "reason" in errors_of(response)
+    assert not PersonLink.objects.exists()
+    assert world.client_for(Role.SOCIAL_WORKER).get(url).status_code == 403
+    # The token stands for the person in the head's session only.
+    other_session = world.client_for(Role.HEAD)
+    assert other_session.get(url).status_code == 404
+
+
+def test_person_link_to_service_checks_its_own_permission(world: World, martin_elsewhere: Person) -> None:
+    with pytest.raises(PermissionDenied):
+        person_link_to_service(
+            person=martin_elsewhere, service=world.own, by=world.users[Role.SOCIAL_WORKER], reason="Същото дете."
+        )
+    assert not PersonLink.objects.exists()

@@ -232,6 +232,26 @@ class ReferralForm(forms.ModelForm):
         self.data = data
 
 
+class PersonLinkForm(forms.Form):
+    """The head of service links a person registered by another service to her own, saying why."""
+
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+    reason = forms.CharField(
+        label=_("Why this is the same person"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. the same name and birth date, and the referral's address. The other service is told."),
+    )
+
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = services
+        if len(services) == 1:
+            field.initial = services[0].pk
+
+
 class TriageForm(forms.Form):
     """The head of service's decision about a referral; each decision asks for its own details."""
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from opora.accounts.models import User
+from opora.accounts.tasks import send_prepared_email
 from opora.audit.context import acting_as
 from opora.audit.models import ChangeEvent
 from opora.cases.models import (
@@ -44,6 +45,7 @@ from opora.cases.models import (
     DocumentStatus,
     GoalProgress,
     GoalStatus,
+    PersonLink,
     PlanActivity,
     PlanGoal,
     PlanReview,
@@ -64,7 +66,7 @@ from opora.cases.selectors import (
 )
 from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.core.conflicts import StaleEdit
-from opora.organisation.models import Service, ServiceKind
+from opora.organisation.models import Role, Service, ServiceKind
 from opora.people.models import Person, PersonKind
 
 # The designated social worker of the child protection department assesses a violence signal within 24
@@ -317,6 +319,62 @@ def _task_create(referral: Referral, by: User, **fields: object) -> CaseTask:
     task.full_clean()
     task.save()
     return task
+
+
+@transaction.atomic
+def person_link_to_service(*, person: Person, service: Service, by: User, reason: str) -> PersonLink:
+    """Give ``service`` (whose head ``by`` is) a link to a person registered by another service of the
+    organisation, so that her referral is recorded about him rather than about a second record of him
+    (scenario 1). The link opens the person's record to the service, and nothing of the other services'
+    referrals or cases; it is kept with its reason, and the heads of those services are told by e-mail."""
+    _allow(has_permission(by, Perm.REFERRAL_TRIAGE, service))
+    _allow(person.organisation_id == service.organisation_id and person.merged_into_id is None)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this is the same person: the other service is told.")})
+    if person.services.filter(pk=service.pk).exists():
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("%(service)s already works with this person.") % {"service": service}}
+        )
+    others = list(person.services.order_by("name"))
+    with acting_as(by):
+        link = PersonLink(
+            person=person,
+            service=service,
+            by=by,
+            reason=reason.strip(),
+            registered_by=", ".join(other.name for other in others)[:500],
+        )
+        link.full_clean()
+        link.save()
+        person.services.add(service)
+    _tell_the_other_heads(link, others)
+    return link
+
+
+def _tell_the_other_heads(link: PersonLink, others: Sequence[Service]) -> None:
+    """An e-mail, after the commit, to each head of the services that had registered the person."""
+    heads = (
+        User.objects.filter(is_active=True, memberships__role=Role.HEAD, memberships__service__in=others)
+        .exclude(email="")
+        .distinct()
+    )
+    addresses = sorted({head.email for head in heads})
+    if not addresses:
+        return
+    with _organisation_language():
+        subject = _("%(service)s now works with a person your service registered") % {"service": link.service}
+        body = _(
+            "%(who)s, head of %(service)s, linked a referral to a person registered by your service "
+            "(record %(number)s), on %(when)s. Reason: %(reason)s\n\n"
+            "%(service)s sees the person's record, and none of your service's referrals or cases."
+        ) % {
+            "who": link.by,
+            "service": link.service,
+            "number": link.person_id,
+            "when": timezone.localtime(link.at).strftime("%d.%m.%Y %H:%M"),
+            "reason": link.reason,
+        }
+    transaction.on_commit(lambda: send_prepared_email.enqueue(str(subject), str(body), addresses))
 
 
 # --- Triage ------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from opora.cases.forms import (
     CaseMoveForm,
     CaseTeamForm,
     GoalFormSet,
+    PersonLinkForm,
     PlanForm,
     ReferralForm,
     ReviewForm,
@@ -87,6 +88,7 @@ from opora.cases.services import (
     may_move,
     may_work_on_documents,
     next_review_due,
+    person_link_to_service,
     plan_review_record,
     plan_review_update,
     plan_save,
@@ -104,6 +106,7 @@ from opora.core.access import (
     get_for_user_or_404,
     has_permission,
     has_permission_on,
+    organisation_of,
     require,
     scope,
 )
@@ -113,6 +116,7 @@ from opora.core.htmx import htmx_partial
 # The case page shows its due dates: the deadlines app builds on this one, its views on both.
 from opora.deadlines.selectors import case_due_items
 from opora.organisation.models import Service
+from opora.people.links import offered_person
 from opora.people.models import Person, PersonKind
 from opora.people.selectors import visible_people
 
@@ -315,6 +319,35 @@ def _rebased_referral_form(request: HttpRequest, stale: StaleEdit) -> ReferralFo
     form.is_valid()
     form.add_error(None, stale.messages)
     return form
+
+
+@require(Perm.REFERRAL_TRIAGE)
+@require_http_methods(["GET", "POST"])
+def person_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Link a person whom the duplicate check found in another service to the head's service (scenario 1),
+    then record the referral about him. The token stands for the person in this session only; the page
+    names nobody, since until the link the head may not see the person."""
+    pk = offered_person(request, token)
+    person = Person.objects.active().filter(pk=pk, organisation=organisation_of(request)).first() if pk else None
+    if person is None:
+        raise Http404
+    services = scope(request.user, Service.objects.filter(is_active=True), Perm.REFERRAL_TRIAGE).order_by("name")
+    form = PersonLinkForm(request.POST or None, services=services)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_link_to_service(
+                person=person,
+                service=form.cleaned_data["service"],
+                by=acting_user(request),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The person is linked to your service: record the referral about them."))
+            return redirect(f"{reverse('referral_create')}?person={person.pk}")
+    registered_by = ", ".join(person.services.order_by("name").values_list("name", flat=True))
+    return render(request, "cases/person_link.html", {"form": form, "registered_by": registered_by})
 
 
 def _triage_staff(request: HttpRequest, *services: Service) -> QuerySet[User]:
@@ -1025,7 +1058,9 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a recorded review, as those who record reviews may; a correction read from a version someone
     has corrected since is refused with the differences shown, and what was typed is kept."""
     review = get_for_user_or_404(request, PlanReview.objects.select_related("case", "plan"), Perm.CASE_VIEW, pk=pk)
-    case = _case_to_write(request, review.case_id)
+    case = review.case
+    if not may_work_on_documents(acting_user(request), case):
+        raise PermissionDenied
     goals = list(review.plan.goals.order_by("position"))
     form = ReviewForm(request.POST or None, goals=goals, review=review)
     shown_conflict: dict[str, Any] | None = None
