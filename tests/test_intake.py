@@ -319,6 +319,7 @@ def other_head(world: World) -> Any:
 def martin_elsewhere(world: World, other_head: Any) -> Person:
     """Мартин as the other service registered him last spring (a typo in the family name), with a case there."""
     martin = make_person(world.other, "Мартин", "Колов", middle_name="Стоянов", birth_date=datetime.date(2018, 1, 10))
+    assert world.outsider is not None
     accept(make_referral(world.other, [martin], other_head, home_municipality="Хисаря"), other_head, world.outsider)
     return martin
 

@@ -623,7 +623,10 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
     records |= {"referral": referral, "case": case, "task": alone.tasks.get()}
     records |= {"assessment": approved_assessment(case, worker, admin_elsewhere)}
     records |= {"plan": approved_plan(case, worker, admin_elsewhere)}
-    progress = {goal.pk: (GoalStatus.IN_PROGRESS, "") for goal in records["plan"].goals.all()}  # type: ignore[attr-defined]
+    progress: dict[int, tuple[str, str]] = {
+        goal.pk: (GoalStatus.IN_PROGRESS, "")
+        for goal in records["plan"].goals.all()  # type: ignore[attr-defined]
+    }
     records |= {
         "review": plan_review_record(
             case=case, by=worker, reviewed_on=datetime.date.today(), summary="Напредък.", progress=progress
