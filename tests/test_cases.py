@@ -833,8 +833,8 @@ def test_the_mother_of_two_children_may_be_in_both_their_cases(world: World, chi
 
 def test_the_referral_page_warns_of_the_open_case_and_the_other_undecided_referral(world: World, child: Person) -> None:
     case = new_case(world, child)
-    waiting = make_referral(world.own, [child], worker(world), source=ReferralSource.SELF)
-    again = make_referral(world.own, [child], worker(world), source=ReferralSource.SELF)
+    waiting = make_referral(world.own, [child], worker(world), kind=ReferralKind.REQUEST, source=ReferralSource.SELF)
+    again = make_referral(world.own, [child], worker(world), kind=ReferralKind.REQUEST, source=ReferralSource.SELF)
 
     page = world.client_for(Role.SOCIAL_WORKER).get(f"/referrals/{again.pk}/").content.decode()
 

@@ -119,15 +119,17 @@ def test_the_file_is_downloaded_through_the_access_check_and_the_look_is_logged(
     assert ViewEvent.objects.filter(path=url, outcome=ViewOutcome.DENIED, actor=world.outsider).exists()
 
 
-def test_a_refused_referral_keeps_everything_typed_and_asks_for_the_file_again(world: World, child: Person) -> None:
+def test_a_refused_referral_keeps_everything_typed_and_the_file(world: World, child: Person) -> None:
     data = referral_form(world, child, reasons="", urgent="on", violence_concern="on")
 
     response = client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
 
     errors = errors_of(response)
     assert errors["reasons"] == ["This field is required."]
-    assert errors["preliminary_assessment_file"] == ["Choose the file again: it is not kept while the form has errors."]
+    assert "preliminary_assessment_file" not in errors
     form = response.context["form"]
+    assert form.kept is not None
+    assert form.kept[1] == "оценка.pdf"
     for name in ("referring_institution", "referring_person", "document_number", "home_municipality", "received_at"):
         assert form[name].value() == data[name], name
     assert form["urgent"].value() is True
@@ -158,7 +160,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_next_to_the_file(
 
 
 def test_a_file_larger_than_the_limit_is_refused(world: World, child: Person, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("opora.cases.forms.MAX_ASSESSMENT_FILE_MB", 0)
+    monkeypatch.setattr("opora.cases.services.MAX_ASSESSMENT_FILE_MB", 0)
     response = client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), referral_form(world, child))
     assert "larger than 0 MB" in errors_of(response)["preliminary_assessment_file"][0]
 

@@ -4,9 +4,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from opora.accounts.models import User
-from opora.cases.models import Case, CaseState, CaseTask, Referral, ReferralStatus
+from opora.cases.models import Case, CaseTask, Referral, ReferralStatus
+from opora.core.access import Perm, scope
 from opora.organisation.management.commands import load_demo
 from opora.organisation.models import Membership, Organisation, Programme, Role, Service
+from opora.people.models import Person
+from opora.people.search import duplicate_candidates
 
 
 @pytest.mark.django_db
@@ -22,16 +25,36 @@ def test_the_demo_has_the_complex_the_partner_centres_and_every_role(capsys) -> 
 
 
 @pytest.mark.django_db
-def test_the_demo_has_scenario_ones_case_scenario_twos_tasks_and_a_waiting_list(capsys) -> None:
+def test_each_scenario_can_be_played_from_its_first_line(capsys) -> None:
     call_command("load_demo")
-    martin = Case.objects.get(people__first_name="Мартин", people__last_name="Колев")
-    assert (martin.state, martin.case_manager.username) == (CaseState.ACCEPTED, "gergana")
-    assert [user.username for user in martin.team.all()] == ["diana"]
-    viktoria = Referral.objects.get(people__first_name="Виктория")
-    assert viktoria.child_alone
-    assert viktoria.violence_concern
-    assert CaseTask.objects.filter(referral=viktoria, done_at__isnull=True).count() == 2
-    assert Referral.objects.filter(status=ReferralStatus.WAITING).count() == 1
+    cop = Service.objects.get(name=load_demo.COP_RUSE)
+    ralitsa = User.objects.get(username="ralitsa")
+    # Scenario 1: Мартин was registered last spring by the street-children centre, with a typo in the family
+    # name, and the Centre for Public Support has nothing about him: the duplicate check finds him for Ралица.
+    martin = Person.objects.get(first_name="Мартин")
+    assert (martin.last_name, [service.name for service in martin.services.all()]) == ("Колов", [load_demo.STREET])
+    assert not Referral.objects.filter(people=martin).exists()
+    assert not Case.objects.filter(people=martin).exists()
+    assert not scope(ralitsa, Person.objects.filter(pk=martin.pk), Perm.PERSON_VIEW).exists()
+    found = duplicate_candidates(
+        cop.organisation,
+        first_name="Мартин",
+        middle_name="Стоянов",
+        last_name="Колев",
+        birth_date=martin.birth_date,
+        identifier_digest="",
+        sex="male",
+    )
+    assert martin in [person for person, _score, _reasons in found]
+    assert User.objects.filter(memberships__role=Role.HEAD, memberships__service__name=load_demo.STREET).exists()
+    # The centre is at 58 of 60 places in the scenario; the demo's is empty but for what waits.
+    assert cop.capacity == 60
+    # Scenario 2: Виктория walks in on Tuesday; nobody has recorded her yet.
+    assert not Person.objects.filter(first_name="Виктория").exists()
+    # One referral waits on the list, and it obeys the rules (it carries its preliminary assessment).
+    waiting = Referral.objects.get(status=ReferralStatus.WAITING)
+    assert waiting.preliminary_assessment
+    assert not CaseTask.objects.exists()
 
 
 @pytest.mark.django_db

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from opora.cases.models import Case, CaseTask, TaskKind
+from opora.cases.models import Case, CaseTask
 from opora.cases.services import case_begin_assessment, referral_waitlist
 from opora.core.pagination import DEFAULT_CAP
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person, PersonKind, RelationshipKind
 from opora.people.services import household_create, household_join, relationship_add
@@ -83,7 +84,7 @@ def build_register(world: World, rows: int) -> Register:
         CaseTask.objects.create(
             service=world.own,
             case=first.case,
-            kind=TaskKind.VIOLENCE_COORDINATION,
+            kind=RuleCode.VIOLENCE_COORDINATION,
             title=f"Задача {index}",
             due_at=timezone.now() + datetime.timedelta(hours=index - rows // 2),
             assigned_to=worker,

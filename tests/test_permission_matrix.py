@@ -31,7 +31,18 @@ from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import Assessment, Case, CaseTask, Referral, ReferralKind, ReferralSource, SupportPlan
+from opora.cases.models import (
+    Assessment,
+    Case,
+    CaseTask,
+    GoalStatus,
+    PlanReview,
+    Referral,
+    ReferralKind,
+    ReferralSource,
+    SupportPlan,
+)
+from opora.cases.services import plan_review_record
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, relationship_add
@@ -118,6 +129,10 @@ EXPECTED: dict[str, Row] = {
     "referral_create": Row(LOGIN, CASE_WORKERS),
     "referral_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
     "referral_triage": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    # Corrected by those who record referrals in its service.
+    "referral_edit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    # A head links a person of another service found by the duplicate check: a token not of her session is 404.
+    "person_link": Row(LOGIN, by_role(403, administrator=404, head=404)),
     "referral_assessment_file": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
     "case_list": Row(LOGIN, CASE_READERS),
     "case_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
@@ -130,6 +145,7 @@ EXPECTED: dict[str, Row] = {
     "case_assessment": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     "case_plan": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     "case_review": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "review_edit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     "assessment_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
     "assessment_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     "assessment_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
@@ -257,6 +273,7 @@ class Matrix:
     # In each case: an approved needs assessment and an approved support plan.
     assessments: dict[str, Assessment]
     plans: dict[str, SupportPlan]
+    reviews: dict[str, PlanReview]
 
     @property
     def outsider(self) -> User:
@@ -295,6 +312,7 @@ def build_matrix() -> Matrix:
         tasks={},
         assessments={},
         plans={},
+        reviews={},
     )
     for where, service, surname, her_surname in (
         (OWN, world.own, "Колев", "Колева"),
@@ -330,6 +348,13 @@ def add_casework(built: Matrix, where: str, service: Service, child: Person) -> 
     built.cases[where] = accept(referral, admin, manager)
     built.assessments[where] = approved_assessment(built.cases[where], manager, admin)
     built.plans[where] = approved_plan(built.cases[where], manager, admin)
+    built.reviews[where] = plan_review_record(
+        case=built.cases[where],
+        by=manager,
+        reviewed_on=datetime.date.today(),
+        summary="Напредък.",
+        progress={goal.pk: (GoalStatus.IN_PROGRESS, "") for goal in built.plans[where].goals.all()},
+    )
     request = make_referral(
         service,
         [child],
@@ -387,6 +412,7 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "household_member_edit": lambda m, where: m.household_members[where],
     "referral_detail": lambda m, where: m.referrals[where],
     "referral_triage": lambda m, where: m.requests[where],
+    "referral_edit": lambda m, where: m.referrals[where],
     "referral_assessment_file": lambda m, where: m.referrals[where],
     "case_detail": lambda m, where: m.cases[where],
     "case_transition": lambda m, where: m.cases[where],
@@ -395,6 +421,7 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "case_assessment": lambda m, where: m.cases[where],
     "case_plan": lambda m, where: m.cases[where],
     "case_review": lambda m, where: m.cases[where],
+    "review_edit": lambda m, where: m.reviews[where],
     "assessment_detail": lambda m, where: m.assessments[where],
     "assessment_submit": lambda m, where: m.assessments[where],
     "assessment_approve": lambda m, where: m.assessments[where],
@@ -408,6 +435,7 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
 # Other pages that take arguments: allauth's links from e-mails, here with keys that are not valid.
 OTHER_ARGUMENTS: dict[str, Callable[[Matrix], dict[str, str]]] = {
     "account_confirm_email": lambda m: {"key": "not-a-real-key"},
+    "person_link": lambda m: {"token": "not-a-real-token"},
     "account_reset_password_from_key": lambda m: {"uidb36": int_to_base36(m.outsider.pk), "key": "not-a-real-key"},
 }
 
@@ -595,6 +623,15 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
     records |= {"referral": referral, "case": case, "task": alone.tasks.get()}
     records |= {"assessment": approved_assessment(case, worker, admin_elsewhere)}
     records |= {"plan": approved_plan(case, worker, admin_elsewhere)}
+    progress: dict[int, tuple[str, str]] = {
+        goal.pk: (GoalStatus.IN_PROGRESS, "")
+        for goal in records["plan"].goals.all()  # type: ignore[attr-defined]
+    }
+    records |= {
+        "review": plan_review_record(
+            case=case, by=worker, reviewed_on=datetime.date.today(), summary="Напредък.", progress=progress
+        )
+    }
     # The pages that add a relation or a household are pages about the person.
     record = child if name in {"relationship_create", "household_member_create"} else records[name.split("_")[0]]
 

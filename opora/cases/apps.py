@@ -15,6 +15,7 @@ class CasesConfig(AppConfig):
         records.register(cases_of)
 
         register(models.Referral, organisation=lambda referral: referral.service.organisation_id)
+        register(models.PersonLink, organisation=lambda link: link.service.organisation_id)
         register(models.TriageDecision, organisation=lambda decision: decision.referral.service.organisation_id)
         register(models.Case)
         register(models.CaseTask, organisation=lambda task: task.service.organisation_id)

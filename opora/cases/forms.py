@@ -1,13 +1,16 @@
-"""Forms only validate; ``opora.cases.services`` writes the records and enforces the rules that need the
-database (capacity, the waiting list, who may be on a case). A rule a form can see on its own is checked
-here too, so that the message appears next to the field at once."""
+"""Forms only validate; ``opora.cases.services`` writes the records and enforces the rules (capacity, the
+waiting list, who may be on a case, what a referral must carry). A form asks the service's own check where
+it can (``check_referral``), so that the message appears next to the field at once."""
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +19,6 @@ from opora.accounts.models import User
 from opora.cases.models import (
     CASE_MOVES,
     DOMAIN_SIDE,
-    SOURCES_WITHOUT_INSTITUTION,
     Assessment,
     CaseDocument,
     CaseOutcome,
@@ -27,15 +29,24 @@ from opora.cases.models import (
     GoalStatus,
     NotifiedHow,
     PlanGoal,
+    PlanReview,
     Referral,
-    ReferralKind,
-    ReferralSource,
     RiskLevel,
     Score,
     Side,
     SupportPlan,
+    assessment_upload_to,
+    private_storage,
 )
-from opora.cases.services import ASSESSMENT_FIELDS, PLAN_FIELDS, ActivityData, GoalData
+from opora.cases.services import (
+    ASSESSMENT_FIELDS,
+    ASSESSMENT_FILE_SIGNATURES,
+    PLAN_FIELDS,
+    ActivityData,
+    GoalData,
+    check_assessment_file,
+    check_referral,
+)
 from opora.core.forms import (
     MAX_ID,
     IdChoiceField,
@@ -49,21 +60,8 @@ from opora.core.forms import (
 from opora.core.formsets import TamperProofFormSet
 from opora.organisation.models import Service
 from opora.people.forms import MAX_CHOICES, person_label
-from opora.people.models import Person, PersonKind
+from opora.people.models import Person
 from opora.people.search import rank_people
-
-# What a preliminary assessment may be: a scan (PDF or a picture) or a document; each kind is recognised by
-# its first bytes, so that a file named "assessment.pdf" is a PDF.
-ASSESSMENT_FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    ".docx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-}
-MAX_ASSESSMENT_FILE_MB = 10
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -75,25 +73,32 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-def check_assessment_file(upload: UploadedFile) -> None:
-    """Refuse a file too large, of a kind not accepted, or whose content is not what its name says."""
-    name = upload.name or ""
-    extension = name[name.rfind(".") :].lower() if "." in name else ""
-    if extension not in ASSESSMENT_FILE_SIGNATURES:
-        raise ValidationError(_("Attach a PDF, a picture (JPEG, PNG) or a document (DOC, DOCX, ODT)."))
-    if (upload.size or 0) > MAX_ASSESSMENT_FILE_MB * 1024 * 1024:
-        raise ValidationError(
-            _("The file is larger than %(size)s MB: scan it at a lower resolution, or attach its first pages.")
-            % {"size": MAX_ASSESSMENT_FILE_MB}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(ASSESSMENT_FILE_SIGNATURES[extension]):
-        raise ValidationError(
-            _("The file's content is not a %(kind)s document, as its name says. Attach the file itself.")
-            % {"kind": extension.lstrip(".").upper()}
-        )
+# A file chosen on a form that comes back with errors is kept in the private storage, under a random name
+# carried back in a signed token (never a path the browser chose), for the same user, for a day.
+KEPT_FILE_SALT = "opora.cases.kept-assessment-file"
+KEPT_FILE_MAX_AGE = 24 * 3600
+
+
+def keep_file(upload: UploadedFile, user: User) -> tuple[str, str, str]:
+    """Store ``upload`` (already checked) until the form is saved: (token, name on disk, the user's name)."""
+    filename = Path(upload.name or "").name[-255:]
+    stored = private_storage().save(assessment_upload_to(Referral(), filename), upload)
+    return signing.dumps({"file": stored, "name": filename, "user": user.pk}, salt=KEPT_FILE_SALT), stored, filename
+
+
+def kept_file(token: str, user: User) -> tuple[str, str] | None:
+    """(name on disk, the user's name) of the file a token keeps, or None for a token that is not one of
+    ``user``'s, is too old, or names no stored referral file."""
+    try:
+        kept = signing.loads(token, salt=KEPT_FILE_SALT, max_age=KEPT_FILE_MAX_AGE)
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("user") != user.pk:
+        return None
+    stored, filename = str(kept.get("file", "")), str(kept.get("name", ""))
+    if not stored.startswith("referrals/") or ".." in stored or not private_storage().exists(stored):
+        return None
+    return stored, filename
 
 
 class ReceivedAtField(PastDateTimeField):
@@ -113,6 +118,9 @@ def offer_people(field: forms.ModelMultipleChoiceField, shown: QuerySet[Person] 
 
 class ReferralForm(forms.ModelForm):
     """Record a referral or a request. Errors come back next to their fields, and nothing typed is lost."""
+
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
+    kept_file = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
 
     class Meta:
         model = Referral
@@ -152,12 +160,21 @@ class ReferralForm(forms.ModelForm):
         people: QuerySet[Person],
         query: str = "",
         preselected: list[int] | None = None,
+        user: User,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.kept: tuple[str, str] | None = None
         service_field = self.fields["service"]
         assert isinstance(service_field, forms.ModelChoiceField)
         service_field.queryset = services
+        if self.instance.pk:
+            # A correction keeps the service: moving a referral to another service is a redirection.
+            service_field.disabled = True
+            self.initial["edit_version"] = self.instance.edit_version
+        else:
+            del self.fields["edit_version"]
         if len(services) == 1:
             service_field.initial = services[0].pk
         people_field = self.fields["people"]
@@ -186,60 +203,68 @@ class ReferralForm(forms.ModelForm):
             check_assessment_file(upload)
         return upload
 
+    def clean_kept_file(self) -> str:
+        token = self.cleaned_data.get("kept_file", "")
+        if token:
+            self.kept = kept_file(token, self.user)
+            if self.kept is None:
+                raise ValidationError(_("The file chosen before is no longer kept: choose it again."))
+        return token
+
     def clean(self) -> dict[str, Any]:
+        """The rules of ``referral_record`` (``check_referral``), shown next to their fields at once."""
         cleaned = super().clean() or {}
-        kind, source = cleaned.get("kind"), cleaned.get("source")
-        if kind == ReferralKind.REFERRAL and source == ReferralSource.SELF:
-            self.add_error(
-                "kind",
-                _("A person who asks for support themselves makes a request: choose “Request without a referral”."),
-            )
-        if source and source not in SOURCES_WITHOUT_INSTITUTION and not cleaned.get("referring_institution"):
-            self.add_error("referring_institution", _("Name the institution that sends the referral."))
-        has_assessment = cleaned.get("preliminary_assessment") or cleaned.get("preliminary_assessment_file")
-        if kind == ReferralKind.REFERRAL and not has_assessment:
-            self.add_error(
-                "preliminary_assessment",
-                _(
-                    "Every referral carries a preliminary assessment (Social Services Act, art. 73): type it here "
-                    "or attach the file."
-                ),
-            )
-        self._clean_child_alone(cleaned)
-        self._clean_home_municipality(cleaned)
+        if "kept_file" in self.errors:
+            self.add_error("preliminary_assessment_file", self.errors.pop("kept_file"))
+        referral = construct_instance(self, Referral(service_id=self.instance.service_id), exclude=["people"])
+        if self.kept is not None and not isinstance(cleaned.get("preliminary_assessment_file"), UploadedFile):
+            # No other file chosen: the one kept from the last try is the referral's.
+            self.instance.preliminary_assessment_file.name, self.instance.preliminary_assessment_filename = self.kept
+            referral.preliminary_assessment_file = self.instance.preliminary_assessment_file
+        elif self.instance.preliminary_assessment_file and not cleaned.get("preliminary_assessment_file"):
+            referral.preliminary_assessment_file = self.instance.preliminary_assessment_file  # a correction's file
+        try:
+            check_referral(referral, cleaned.get("people") if "people" in cleaned else None)
+        except ValidationError as refused:
+            for name, errors in refused.error_dict.items():
+                if name not in self.errors and (name in cleaned or name not in self.fields):
+                    self.add_error(name if name in self.fields else None, errors)
+        if referral.home_municipality and not cleaned.get("home_municipality") and "home_municipality" in cleaned:
+            # Left empty: taken from the address of the first person with one.
+            cleaned["home_municipality"] = self.instance.home_municipality = referral.home_municipality
         return cleaned
 
-    def _clean_child_alone(self, cleaned: dict[str, Any]) -> None:
-        if not cleaned.get("child_alone"):
+    def keep_the_file(self) -> None:
+        """After a refusal, keep a new file that passed its checks, so that it need not be chosen again: the
+        form comes back carrying its token, and shows "kept: name"."""
+        upload = getattr(self, "cleaned_data", {}).get("preliminary_assessment_file")
+        if not isinstance(upload, UploadedFile) or "preliminary_assessment_file" in self.errors:
             return
-        if cleaned.get("source") and cleaned["source"] != ReferralSource.SELF:
-            self.add_error("child_alone", _("A child who comes alone refers themselves: choose “Self-referral”."))
-        people = cleaned.get("people")
-        if people is not None and not any(person.kind == PersonKind.CHILD for person in people):
-            self.add_error("child_alone", _("None of the people chosen is registered as a child."))
+        token, stored, filename = keep_file(upload, self.user)
+        self.kept = (stored, filename)
+        data = self.data.copy()  # type: ignore[attr-defined]  # the request's QueryDict
+        data["kept_file"] = token
+        self.data = data
 
-    def _clean_home_municipality(self, cleaned: dict[str, Any]) -> None:
-        """Left empty, the municipality is that of the first chosen person with a known settlement."""
-        if cleaned.get("home_municipality"):
-            return
-        for person in cleaned.get("people") or []:
-            if person.settlement_id is not None:
-                cleaned["home_municipality"] = person.settlement.municipality.name
-                self.instance.home_municipality = cleaned["home_municipality"]
-                return
-        if cleaned.get("people"):
-            self.add_error(
-                "home_municipality",
-                _("Type the municipality where the family lives: none of the people has an address in Opora."),
-            )
 
-    def ask_for_the_file_again(self) -> None:
-        """A browser never sends a chosen file twice: after a refusal, say so next to the file field."""
-        if self.files.get("preliminary_assessment_file") and "preliminary_assessment_file" not in self.errors:
-            self.add_error(
-                "preliminary_assessment_file",
-                _("Choose the file again: it is not kept while the form has errors."),
-            )
+class PersonLinkForm(forms.Form):
+    """The head of service links a person registered by another service to her own, saying why."""
+
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+    reason = forms.CharField(
+        label=_("Why this is the same person"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. the same name and birth date, and the referral's address. The other service is told."),
+    )
+
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = services
+        if len(services) == 1:
+            field.initial = services[0].pk
 
 
 class TriageForm(forms.Form):
@@ -683,15 +708,28 @@ class ReviewForm(forms.Form):
         help_text=_("Starts the plan's next version with the progress found, to be edited and approved."),
     )
 
-    def __init__(self, *args: Any, goals: list[PlanGoal], **kwargs: Any) -> None:
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31)
+
+    def __init__(self, *args: Any, goals: list[PlanGoal], review: PlanReview | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.goals = goals
-        if not self.is_bound:
+        found = {item.goal_id: item for item in review.progress.all()} if review is not None else {}
+        if review is None:
+            del self.fields["edit_version"]
             self.initial.setdefault("reviewed_on", timezone.localdate())
-        for goal in goals:
-            self.fields[f"status_{goal.pk}"] = forms.ChoiceField(
-                label=_("Progress"), choices=GoalStatus.choices, initial=goal.status
+        else:
+            # A correction: the review as recorded; the new version of the plan it started stays.
+            del self.fields["revise"]
+            self.initial.update(
+                reviewed_on=review.reviewed_on, summary=review.summary, edit_version=review.edit_version
             )
+        for goal in goals:
+            item = found.get(goal.pk)
+            self.fields[f"status_{goal.pk}"] = forms.ChoiceField(
+                label=_("Progress"), choices=GoalStatus.choices, initial=item.status if item else goal.status
+            )
+            if item is not None:
+                self.initial[f"note_{goal.pk}"] = item.note
             self.fields[f"note_{goal.pk}"] = forms.CharField(
                 label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
             )

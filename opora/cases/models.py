@@ -181,6 +181,8 @@ class Referral(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    # Moved on by each correction, so that a correction read from an older version is refused.
+    edit_version = models.PositiveIntegerField(_("edit counter"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("referral")
@@ -250,6 +252,34 @@ class TriageDecision(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.referral}: {self.get_decision_display()}"
+
+
+class PersonLink(AppendOnly):
+    """The head of a service gave it a link to a person registered by another service, so that a referral
+    is recorded about the person already there rather than a second record of them (scenario 1). The link
+    opens the person's record to the service, never the other service's referrals or cases."""
+
+    scope_by = "service"
+    is_person_level = True
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("linked by")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+    registered_by = models.CharField(
+        _("services that had registered the person"), max_length=500, help_text=_("Told of the link.")
+    )
+
+    class Meta:
+        verbose_name = _("link to a person of another service")
+        verbose_name_plural = _("links to people of other services")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.service}"
 
 
 # --- Cases --------------------------------------------------------------------------------------------
@@ -773,6 +803,8 @@ class PlanReview(models.Model):
         verbose_name=_("new version of the plan"),
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    # Moved on by each correction, so that a correction read from an older version is refused.
+    edit_version = models.PositiveIntegerField(_("edit counter"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("plan review")

@@ -15,19 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from opora.accounts.models import User
+from opora.accounts.tasks import send_prepared_email
 from opora.audit.context import acting_as
+from opora.audit.models import ChangeEvent
 from opora.cases.models import (
     CASE_MOVES,
     DOMAIN_SIDE,
+    SOURCES_WITHOUT_INSTITUTION,
     Assessment,
     AssessmentDomain,
     Case,
@@ -42,11 +48,13 @@ from opora.cases.models import (
     GoalProgress,
     GoalStatus,
     NotifiedHow,
+    PersonLink,
     PlanActivity,
     PlanGoal,
     PlanReview,
     Referral,
     ReferralKind,
+    ReferralSource,
     ReferralStatus,
     SupportPlan,
     TriageDecision,
@@ -61,7 +69,7 @@ from opora.cases.selectors import (
 from opora.cases.signals import referral_recorded
 from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.core.conflicts import StaleEdit
-from opora.organisation.models import Service, ServiceKind
+from opora.organisation.models import Role, Service, ServiceKind
 from opora.people.models import Person, PersonKind
 
 
@@ -91,35 +99,252 @@ def same_municipality(first: str, second: str) -> bool:
 # --- Intake -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def referral_record(*, referral: Referral, people: Sequence[Person], by: User) -> Referral:
-    """Save a new referral about ``people`` (whom ``by`` may see) and start what the law asks at once: the
-    task to notify the child protection department and the parents of a child who came alone (ЗСУ чл. 87),
-    and the 24-hour clock of a violence signal.
+# What a preliminary assessment may be: a scan (PDF or a picture) or a document; each kind is recognised by
+# its first bytes, so that a file named "assessment.pdf" is a PDF.
+ASSESSMENT_FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    ".docx": (b"PK\x03\x04",),
+    ".odt": (b"PK\x03\x04",),
+}
+MAX_ASSESSMENT_FILE_MB = 10
+# A clock a few minutes fast on the user's computer is not a referral from the future.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
-    The service asked for now works with the people, so its staff can open their records.
-    """
-    _allow(has_permission(by, Perm.REFERRAL_MANAGE, referral.service))
+
+def check_assessment_file(upload: File) -> None:
+    """Refuse a file too large, of a kind not accepted, or whose content is not what its name says."""
+    name = upload.name or ""
+    extension = name[name.rfind(".") :].lower() if "." in name else ""
+    if extension not in ASSESSMENT_FILE_SIGNATURES:
+        raise ValidationError(_("Attach a PDF, a picture (JPEG, PNG) or a document (DOC, DOCX, ODT)."))
+    if (upload.size or 0) > MAX_ASSESSMENT_FILE_MB * 1024 * 1024:
+        raise ValidationError(
+            _("The file is larger than %(size)s MB: scan it at a lower resolution, or attach its first pages.")
+            % {"size": MAX_ASSESSMENT_FILE_MB}
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ASSESSMENT_FILE_SIGNATURES[extension]):
+        raise ValidationError(
+            _("The file's content is not a %(kind)s document, as its name says. Attach the file itself.")
+            % {"kind": extension.lstrip(".").upper()}
+        )
+
+
+def check_referral(referral: Referral, people: Sequence[Person] | None) -> None:
+    """The rules a referral obeys however it is recorded (the form shows them next to its fields): a
+    referral carries a preliminary assessment (ЗСУ чл. 73) and names its institution, a person who comes
+    themselves makes a request, a child who comes alone refers themselves and is a child (чл. 87).
+    ``people`` is None when the form could not read them. An empty municipality is taken from the address
+    of the first person with one."""
+    errors: dict[str, Any] = {}
+    kind, source = referral.kind, referral.source
+    if kind == ReferralKind.REFERRAL and source == ReferralSource.SELF:
+        errors["kind"] = _(
+            "A person who asks for support themselves makes a request: choose “Request without a referral”."
+        )
+    if source and source not in SOURCES_WITHOUT_INSTITUTION and not referral.referring_institution.strip():
+        errors["referring_institution"] = _("Name the institution that sends the referral.")
+    if kind == ReferralKind.REFERRAL and not (
+        referral.preliminary_assessment.strip() or referral.preliminary_assessment_file
+    ):
+        errors["preliminary_assessment"] = _(
+            "Every referral carries a preliminary assessment (Social Services Act, art. 73): type it here "
+            "or attach the file."
+        )
+    if referral.received_at is not None and referral.received_at > timezone.now() + FUTURE_TOLERANCE:
+        errors["received_at"] = _("This is in the future: type when the referral arrived.")
+    upload = referral.preliminary_assessment_file
+    if _is_new_file(upload):
+        try:
+            check_assessment_file(upload.file)
+        except ValidationError as refused:
+            errors["preliminary_assessment_file"] = refused.messages
+    if referral.child_alone:
+        if source and source != ReferralSource.SELF:
+            errors["child_alone"] = _("A child who comes alone refers themselves: choose “Self-referral”.")
+        elif people is not None and not any(person.kind == PersonKind.CHILD for person in people):
+            errors["child_alone"] = _("None of the people chosen is registered as a child.")
+    if not referral.home_municipality.strip() and people:
+        settlement = next((person.settlement for person in people if person.settlement is not None), None)
+        if settlement is not None:
+            referral.home_municipality = settlement.municipality.name
+        else:
+            errors["home_municipality"] = _(
+                "Type the municipality where the family lives: none of the people has an address in Opora."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _is_new_file(upload: Any) -> bool:
+    """Whether the file field holds a file chosen now, not one already stored."""
+    return bool(upload) and not upload._committed
+
+
+def _check_people(people: Sequence[Person], by: User) -> None:
     if not people:
         raise ValidationError({"people": _("Choose the child or the family members the referral is about.")})
     visible = scope(by, Person.objects.filter(pk__in=[person.pk for person in people]), Perm.PERSON_VIEW)
     _allow(visible.count() == len({person.pk for person in people}))
-    service = referral.service
-    referral.recorded_by = by
-    referral.from_other_municipality = not same_municipality(referral.home_municipality, service.municipality)
-    if referral.preliminary_assessment_file and not referral.preliminary_assessment_filename:
+
+
+def _prepare(referral: Referral, people: Sequence[Person]) -> None:
+    check_referral(referral, people)
+    referral.from_other_municipality = not same_municipality(referral.home_municipality, referral.service.municipality)
+    if _is_new_file(referral.preliminary_assessment_file):
         # The name the user's file had; on disk it gets a random one (``assessment_upload_to``).
         referral.preliminary_assessment_filename = Path(referral.preliminary_assessment_file.name or "").name[-255:]
+
+
+def _serve_people(service: Service, people: Sequence[Person]) -> None:
+    """The service asked for works with the people, so its staff can open their records."""
+    for person in people:
+        if not person.services.filter(pk=service.pk).exists():
+            person.services.add(service)
+
+
+@transaction.atomic
+def referral_record(*, referral: Referral, people: Sequence[Person], by: User) -> Referral:
+    """Save a new referral about ``people`` (whom ``by`` may see), refused as the form refuses it
+    (``check_referral``), and start what the law asks at once: the task to notify the child protection
+    department and the parents of a child who came alone (ЗСУ чл. 87), and the 24-hour clock of a violence
+    signal. The service asked for now works with the people, so its staff can open their records.
+    """
+    _allow(has_permission(by, Perm.REFERRAL_MANAGE, referral.service))
+    _check_people(people, by)
+    _prepare(referral, people)
+    referral.recorded_by = by
     with acting_as(by):
         referral.full_clean()
         referral.save()
         referral.people.set(people)
-        for person in people:
-            if not person.services.filter(pk=service.pk).exists():
-                person.services.add(service)
+        _serve_people(referral.service, people)
         # The tasks the law starts (ЗСУ чл. 87, чл. 77(3), ЗЗД чл. 36г–36д) are the deadline rules' to write.
         referral_recorded.send(sender=Referral, referral=referral, by=by)
     return referral
+
+
+def last_change(record: Any) -> ChangeEvent | None:
+    """The audit trail's last change of ``record``: who corrected it and when."""
+    return (
+        ChangeEvent.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=str(record.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+STALE_MESSAGES = {
+    "referral": _lazy(
+        "%(who)s corrected this referral on %(when)s, after you opened it. Nothing you typed was saved, and "
+        "nothing of theirs was overwritten: your values are kept below. Compare them with theirs, then save "
+        "again to replace them with yours."
+    ),
+    "planreview": _lazy(
+        "%(who)s corrected this review on %(when)s, after you opened it. Nothing you typed was saved, and "
+        "nothing of theirs was overwritten: your values are kept below. Compare them with theirs, then save "
+        "again to replace them with yours."
+    ),
+}
+
+
+def _check_version(current: Referral | PlanReview, edit_version: int | None) -> None:
+    """Refuse a correction read from a version someone has changed since (checked under the row's lock)."""
+    if current.edit_version == edit_version:
+        return
+    event = last_change(current)
+    raise StaleEdit(
+        str(STALE_MESSAGES[current._meta.model_name or ""])
+        % {
+            "who": str(event.actor) if event is not None and event.actor is not None else _("Someone else"),
+            "when": timezone.localtime(event.at if event is not None else timezone.now()).strftime("%d.%m.%Y %H:%M"),
+        },
+        current,
+    )
+
+
+@transaction.atomic
+def referral_update(*, referral: Referral, people: Sequence[Person], by: User, edit_version: int | None) -> Referral:
+    """Correct a recorded referral (``referral`` carries the corrected values; its service stays), read at
+    ``edit_version``: refused as a new one would be, and as stale when someone corrected it since. A task the
+    correction calls for (a child alone, a violence signal) starts now if it was not there."""
+    _allow(has_permission_on(by, Perm.REFERRAL_MANAGE, referral))
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    _allow(locked.service_id == referral.service_id)
+    _check_version(locked, edit_version)
+    _check_people(people, by)
+    _prepare(referral, people)
+    referral.edit_version = locked.edit_version + 1
+    with acting_as(by):
+        referral.full_clean()
+        referral.save()
+        referral.people.set(people)
+        _serve_people(referral.service, people)
+        # A task the correction calls for (a child alone, a violence signal) starts now if it was not there.
+        referral_recorded.send(sender=Referral, referral=referral, by=by)
+    return referral
+
+
+@transaction.atomic
+def person_link_to_service(*, person: Person, service: Service, by: User, reason: str) -> PersonLink:
+    """Give ``service`` (whose head ``by`` is) a link to a person registered by another service of the
+    organisation, so that her referral is recorded about him rather than about a second record of him
+    (scenario 1). The link opens the person's record to the service, and nothing of the other services'
+    referrals or cases; it is kept with its reason, and the heads of those services are told by e-mail."""
+    _allow(has_permission(by, Perm.REFERRAL_TRIAGE, service))
+    _allow(person.organisation_id == service.organisation_id and person.merged_into_id is None)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this is the same person: the other service is told.")})
+    if person.services.filter(pk=service.pk).exists():
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("%(service)s already works with this person.") % {"service": service}}
+        )
+    others = list(person.services.order_by("name"))
+    with acting_as(by):
+        link = PersonLink(
+            person=person,
+            service=service,
+            by=by,
+            reason=reason.strip(),
+            registered_by=", ".join(other.name for other in others)[:500],
+        )
+        link.full_clean()
+        link.save()
+        person.services.add(service)
+    _tell_the_other_heads(link, others)
+    return link
+
+
+def _tell_the_other_heads(link: PersonLink, others: Sequence[Service]) -> None:
+    """An e-mail, after the commit, to each head of the services that had registered the person."""
+    heads = (
+        User.objects.filter(is_active=True, memberships__role=Role.HEAD, memberships__service__in=others)
+        .exclude(email="")
+        .distinct()
+    )
+    addresses = sorted({head.email for head in heads})
+    if not addresses:
+        return
+    with _organisation_language():
+        subject = _("%(service)s now works with a person your service registered") % {"service": link.service}
+        body = _(
+            "%(who)s, head of %(service)s, linked a referral to a person registered by your service "
+            "(record %(number)s), on %(when)s. Reason: %(reason)s\n\n"
+            "%(service)s sees the person's record, and none of your service's referrals or cases."
+        ) % {
+            "who": link.by,
+            "service": link.service,
+            "number": link.person_id,
+            "when": timezone.localtime(link.at).strftime("%d.%m.%Y %H:%M"),
+            "reason": link.reason,
+        }
+    transaction.on_commit(lambda: send_prepared_email.enqueue(str(subject), str(body), addresses))
 
 
 # --- Triage ------------------------------------------------------------------------------------------
@@ -977,13 +1202,7 @@ def plan_review_record(
     if plan is None:
         raise ValidationError(_("There is no approved plan to review."))
     goals = list(plan.goals.order_by("position"))
-    errors: dict[str, str] = {}
-    if not summary.strip():
-        errors["summary"] = _("Summarise what the review found.")
-    if reviewed_on > timezone.localdate():
-        errors["reviewed_on"] = _("This is in the future: type the day of the review.")
-    if any(goal.pk not in progress or progress[goal.pk][0] not in GoalStatus.values for goal in goals):
-        errors[NON_FIELD_ERRORS] = _("Give the progress on every goal of the plan.")
+    errors = _review_errors(reviewed_on, summary, progress, [goal.pk for goal in goals])
     latest = latest_version(locked, SupportPlan)
     if revise and latest is not None and latest.pk != plan.pk:
         errors["revise"] = _("Version %(number)s of the plan is already being drawn up: change that one instead.") % {
@@ -1002,6 +1221,51 @@ def plan_review_record(
             review.revised_plan = _next_plan_version(plan, goals, progress, by)
             review.save()
     return review
+
+
+@transaction.atomic
+def plan_review_update(
+    *,
+    review: PlanReview,
+    by: User,
+    reviewed_on: datetime.date,
+    summary: str,
+    progress: dict[int, tuple[str, str]],
+    edit_version: int | None,
+) -> PlanReview:
+    """Correct a recorded review (its date, summary and the progress on each goal; a new version of the plan
+    it started stays), read at ``edit_version``: refused as stale when someone corrected it since."""
+    _lock_open_case(review.case, by)
+    locked = PlanReview.objects.select_for_update().get(pk=review.pk)
+    _check_version(locked, edit_version)
+    found = {item.goal_id: item for item in locked.progress.all()}
+    errors = _review_errors(reviewed_on, summary, progress, list(found))
+    if errors:
+        raise ValidationError(errors)
+    with acting_as(by):
+        locked.reviewed_on, locked.summary = reviewed_on, summary.strip()
+        locked.edit_version += 1
+        locked.full_clean()
+        locked.save()
+        for goal_id, item in found.items():
+            status, note = progress[goal_id]
+            if (item.status, item.note) != (status, note.strip()):
+                item.status, item.note = status, note.strip()
+                item.save()
+    return locked
+
+
+def _review_errors(
+    reviewed_on: datetime.date, summary: str, progress: dict[int, tuple[str, str]], goals: Sequence[int]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not summary.strip():
+        errors["summary"] = _("Summarise what the review found.")
+    if reviewed_on > timezone.localdate():
+        errors["reviewed_on"] = _("This is in the future: type the day of the review.")
+    if any(goal not in progress or progress[goal][0] not in GoalStatus.values for goal in goals):
+        errors[NON_FIELD_ERRORS] = _("Give the progress on every goal of the plan.")
+    return errors
 
 
 def _next_plan_version(

@@ -28,6 +28,7 @@ from opora.cases.forms import (
     CaseMoveForm,
     CaseTeamForm,
     GoalFormSet,
+    PersonLinkForm,
     PlanForm,
     ReferralForm,
     ReviewForm,
@@ -61,6 +62,7 @@ from opora.cases.models import (
     Side,
     SupportPlan,
     TriageDecision,
+    private_storage,
 )
 from opora.cases.selectors import (
     case_staff,
@@ -86,12 +88,15 @@ from opora.cases.services import (
     may_move,
     may_work_on_documents,
     next_review_due,
+    person_link_to_service,
     plan_review_record,
+    plan_review_update,
     plan_save,
     referral_accept,
     referral_decline,
     referral_record,
     referral_redirect,
+    referral_update,
     referral_waitlist,
 )
 from opora.cases.services import task_complete as mark_task_done
@@ -101,6 +106,7 @@ from opora.core.access import (
     get_for_user_or_404,
     has_permission,
     has_permission_on,
+    organisation_of,
     require,
     scope,
 )
@@ -112,6 +118,7 @@ from opora.core.pagination import capped_page
 # The case page shows its due dates: the deadlines app builds on this one, its views on both.
 from opora.deadlines.selectors import case_due_items
 from opora.organisation.models import Service
+from opora.people.links import offered_person
 from opora.people.models import Person, PersonKind
 from opora.people.selectors import visible_people
 
@@ -204,20 +211,34 @@ def _recording_services(request: HttpRequest) -> QuerySet[Service]:
     return scope(request.user, Service.objects.filter(is_active=True), Perm.REFERRAL_MANAGE).order_by("name")
 
 
+def _referral_form(request: HttpRequest, instance: Referral | None = None) -> ReferralForm:
+    people = scope(request.user, Person.objects.active(), Perm.PERSON_VIEW).select_related("settlement__municipality")
+    if instance is not None:
+        preselected = list(_people_of(request, instance).values_list("pk", flat=True))
+    else:
+        preselected = list(people.filter(pk__in=parse_ids(request.GET.getlist("person"))).values_list("pk", flat=True))
+    return ReferralForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=instance,
+        services=_recording_services(request),
+        people=people,
+        query=form_query(request),
+        preselected=preselected,
+        user=acting_user(request),
+    )
+
+
+def _forget_replaced(form: ReferralForm, referral: Referral) -> None:
+    """A file kept from an earlier try and then replaced by another is nobody's: remove it."""
+    if form.kept is not None and form.kept[0] != referral.preliminary_assessment_file.name:
+        private_storage().delete(form.kept[0])
+
+
 @require(Perm.REFERRAL_MANAGE)
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
-    people = scope(request.user, Person.objects.active(), Perm.PERSON_VIEW).select_related("settlement__municipality")
-    preselected = parse_ids(request.GET.getlist("person"))
-    form = ReferralForm(
-        request.POST or None,
-        request.FILES or None,
-        services=_recording_services(request),
-        people=people,
-        query=query,
-        preselected=list(people.filter(pk__in=preselected).values_list("pk", flat=True)),
-    )
+    form = _referral_form(request)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -227,6 +248,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                _forget_replaced(form, referral)
                 messages.success(request, _("The referral has been recorded."))
                 if _open_work(request, referral):
                     messages.warning(
@@ -234,8 +256,101 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                         _("This child already has an open case or a referral awaiting a decision in this service."),
                     )
                 return redirect("referral_detail", pk=referral.pk)
-        form.ask_for_the_file_again()
-    return render(request, "cases/referral_form.html", {"form": form, "query": query})
+        form.keep_the_file()
+    return render(request, "cases/referral_form.html", {"form": form, "query": form_query(request)})
+
+
+def form_query(request: HttpRequest) -> str:
+    return request.GET.get("q", "").strip()[:100]
+
+
+@require(Perm.REFERRAL_MANAGE)
+@require_http_methods(["GET", "POST"])
+def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct what was recorded (a mistyped number, a forgotten concern); a correction read from a version
+    someone has corrected since is refused with the differences shown, and what was typed is kept."""
+    referral = get_for_user_or_404(request, Referral.objects.select_related("service"), Perm.REFERRAL_MANAGE, pk=pk)
+    form = _referral_form(request, referral)
+    shown_conflict: dict[str, Any] | None = None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                corrected = referral_update(
+                    referral=form.save(commit=False),
+                    people=list(form.cleaned_data["people"]),
+                    by=acting_user(request),
+                    edit_version=form.cleaned_data.get("edit_version"),
+                )
+            except StaleEdit as stale:
+                form = _rebased_referral_form(request, stale)
+                current: Referral = stale.current
+                theirs: dict[str, Any] = {name: getattr(current, name) for name in ReferralForm.Meta.fields}
+                theirs["people"] = list(current.people.values_list("pk", flat=True))
+                shown_conflict = conflict(
+                    _("Someone else corrected this referral while you were editing it"),
+                    differences(form, theirs),
+                    reverse("referral_detail", args=[current.pk]),
+                    _("The referral as saved now"),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                _forget_replaced(form, corrected)
+                messages.success(request, _("The referral has been corrected."))
+                return redirect("referral_detail", pk=corrected.pk)
+        form.keep_the_file()
+    return render(
+        request,
+        "cases/referral_form.html",
+        {"form": form, "query": form_query(request), "referral": referral, "conflict": shown_conflict},
+    )
+
+
+def _rebased_referral_form(request: HttpRequest, stale: StaleEdit) -> ReferralForm:
+    """The form as typed, now carrying the version saved meanwhile: saving again replaces it knowingly."""
+    current: Referral = Referral.objects.select_related("service").get(pk=stale.current.pk)
+    data = request.POST.copy()
+    data["edit_version"] = str(current.edit_version)
+    form = ReferralForm(
+        data,
+        request.FILES or None,
+        instance=current,
+        services=_recording_services(request),
+        people=scope(request.user, Person.objects.active(), Perm.PERSON_VIEW),
+        user=acting_user(request),
+    )
+    form.is_valid()
+    form.add_error(None, stale.messages)
+    return form
+
+
+@require(Perm.REFERRAL_TRIAGE)
+@require_http_methods(["GET", "POST"])
+def person_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Link a person whom the duplicate check found in another service to the head's service (scenario 1),
+    then record the referral about him. The token stands for the person in this session only; the page
+    names nobody, since until the link the head may not see the person."""
+    pk = offered_person(request, token)
+    person = Person.objects.active().filter(pk=pk, organisation=organisation_of(request)).first() if pk else None
+    if person is None:
+        raise Http404
+    services = scope(request.user, Service.objects.filter(is_active=True), Perm.REFERRAL_TRIAGE).order_by("name")
+    form = PersonLinkForm(request.POST or None, services=services)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_link_to_service(
+                person=person,
+                service=form.cleaned_data["service"],
+                by=acting_user(request),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The person is linked to your service: record the referral about them."))
+            return redirect(f"{reverse('referral_create')}?person={person.pk}")
+    registered_by = ", ".join(person.services.order_by("name").values_list("name", flat=True))
+    return render(request, "cases/person_link.html", {"form": form, "registered_by": registered_by})
 
 
 def _triage_staff(request: HttpRequest, *services: Service) -> QuerySet[User]:
@@ -286,6 +401,8 @@ def _referral_page(request: HttpRequest, referral: Referral, form: TriageForm | 
             "open_work": _open_work(request, referral),
             "form": form,
             "can_work": has_permission(request.user, Perm.CASE_WORK, referral.service),
+            # Those who record referrals in its service correct what was recorded.
+            "can_correct": has_permission(request.user, Perm.REFERRAL_MANAGE, referral.service),
         },
     )
 
@@ -963,4 +1080,49 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cases/review_form.html",
         {"case": case, "plan": plan, "form": form, "due": next_review_due(case)},
+    )
+
+
+@require_document_work
+@require_http_methods(["GET", "POST"])
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a recorded review, as those who record reviews may; a correction read from a version someone
+    has corrected since is refused with the differences shown, and what was typed is kept."""
+    review = get_for_user_or_404(request, PlanReview.objects.select_related("case", "plan"), Perm.CASE_VIEW, pk=pk)
+    case = review.case
+    if not may_work_on_documents(acting_user(request), case):
+        raise PermissionDenied
+    goals = list(review.plan.goals.order_by("position"))
+    form = ReviewForm(request.POST or None, goals=goals, review=review)
+    shown_conflict: dict[str, Any] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrected = plan_review_update(
+                review=review,
+                by=acting_user(request),
+                reviewed_on=form.cleaned_data["reviewed_on"],
+                summary=form.cleaned_data["summary"],
+                progress=form.progress(),
+                edit_version=form.cleaned_data.get("edit_version"),
+            )
+        except StaleEdit as stale:
+            current: PlanReview = stale.current
+            saved = ReviewForm(goals=goals, review=current)
+            theirs = {name: saved[name].initial for name in saved.fields}
+            data = request.POST.copy()
+            data["edit_version"] = str(current.edit_version)
+            form = ReviewForm(data, goals=goals, review=current)
+            form.is_valid()
+            form.add_error(None, stale.messages)
+            rows = differences(form, theirs)
+            shown_conflict = conflict(_("Someone else corrected this review while you were editing it"), rows)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The review has been corrected."))
+            return redirect("case_detail", pk=corrected.case_id)
+    return render(
+        request,
+        "cases/review_form.html",
+        {"case": case, "plan": review.plan, "form": form, "review": review, "conflict": shown_conflict},
     )

@@ -16,13 +16,15 @@ from opora.deadlines.selectors import rule_values
 def start_intake_tasks(sender: Any, *, referral: Referral, by: User, **kwargs: Any) -> None:
     """Start the tasks the referral calls for, due by their rules from when the referral or the signal was
     received (a referral recorded late is late already). An immediate task is due at once by law; its due time
-    is the end of the organisation's grace, after which it shows as overdue."""
+    is the end of the organisation's grace, after which it shows as overdue. A task already started (the
+    referral is being corrected) is not started again."""
     values = rule_values(referral.service.organisation_id)
+    started = set(referral.tasks.values_list("kind", flat=True))
     # The text is the organisation's language, whoever's request wrote it: the record is read by everyone.
     with translation.override(settings.LANGUAGE_CODE):
         for definition in INTAKE:
             assert definition.starts_when is not None
-            if not definition.starts_when(referral):
+            if definition.code in started or not definition.starts_when(referral):
                 continue
             value = values[definition.code]
             task = CaseTask(

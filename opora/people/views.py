@@ -40,6 +40,7 @@ from opora.people.forms import (
     RelationshipEditForm,
     RelationshipForm,
 )
+from opora.people.links import offer_link
 from opora.people.models import Household, HouseholdMember, Person, PersonKind, PersonMerge, Relationship, Sex
 from opora.people.records import records_of
 from opora.people.search import duplicate_candidates, rank_people, search_people
@@ -225,6 +226,8 @@ class Candidate:
     reasons: list[str]
     person: Person | None = None
     services: list[str] = field(default_factory=list)
+    # For a head of service: the token to ask for a link of the person to her service (``people.links``).
+    link: str = ""
 
 
 def _candidates(request: HttpRequest, new: Person) -> list[Candidate]:
@@ -242,6 +245,7 @@ def _candidates(request: HttpRequest, new: Person) -> list[Candidate]:
     if not found:
         return []
     people = [person for person, _score, _reasons in found]
+    may_link = has_permission(request.user, Perm.REFERRAL_TRIAGE)
     visible = set(_people(request).filter(pk__in=[person.pk for person in people]).values_list("pk", flat=True))
     prefetch_related_objects(people, Prefetch("services", queryset=Service.objects.order_by("name")))
     rows = []
@@ -250,7 +254,8 @@ def _candidates(request: HttpRequest, new: Person) -> list[Candidate]:
             rows.append(Candidate(score=score, reasons=reasons, person=person))
         else:
             services = [service.name for service in person.services.all()]
-            rows.append(Candidate(score=score, reasons=[], services=services))
+            link = offer_link(request, person.pk) if may_link else ""
+            rows.append(Candidate(score=score, reasons=[], services=services, link=link))
     return rows
 
 

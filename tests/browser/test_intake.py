@@ -47,13 +47,12 @@ def test_the_head_records_a_referral_and_accepts_it_into_a_case(
     choose_file(page)
     page.get_by_role("button", name=bg("Record")).click()
 
-    # The reasons were forgotten: said next to them; what was typed is kept, the file must be chosen again.
+    # The reasons were forgotten: said next to them; what was typed is kept, and so is the file.
     expect(page.locator("#id_reasons_error")).to_be_visible()
-    expect(page.locator("#id_preliminary_assessment_file_error")).to_be_visible()
+    expect(page.locator(".kept-file")).to_contain_text("оценка.pdf")
     expect(page.locator("#id_referring_institution")).to_have_value("ОЗД към ДСП Русе")
     violations["referral form with errors"] = blocking_violations(page)
     page.locator("#id_reasons").fill("Отсъства от училище; конфликти у дома.")
-    choose_file(page)
     page.get_by_role("button", name=bg("Record")).click()
 
     expect(page.locator("main h1")).to_contain_text("ЦОП Русе")

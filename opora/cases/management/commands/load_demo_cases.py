@@ -1,9 +1,9 @@
-"""Referrals and cases of the demo's invented families (``load_demo`` calls this, after the people).
+"""Referrals of the demo's invented families (``load_demo`` calls this, after the people).
 
-Scenario 1's referral for Мартин is accepted into a case at the Ruse centre (Гергана manages it, Диана is
-on the team); scenario 2's Виктория came in alone and spoke of violence, so her tasks are open; one more
-referral waits on the list. Everything goes through ``opora.cases.services``, as the pages do. Run again,
-it changes nothing.
+Each scenario of SCENARIOS.md starts from its first line, so there is no referral for Мартин (scenario 1
+records it, and links it to the child the street-children centre registered) nor for Виктория (scenario 2
+records her coming in alone); one referral waits on the Ruse centre's list. Everything goes through
+``opora.cases.services``, which refuses what the pages refuse. Run again, it changes nothing.
 """
 
 import datetime
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from opora.accounts.models import User
 from opora.cases.models import Referral, ReferralKind, ReferralSource
-from opora.cases.services import referral_accept, referral_record, referral_waitlist
+from opora.cases.services import referral_record, referral_waitlist
 from opora.organisation.models import Organisation, Service
 from opora.people.models import Person
 
@@ -42,38 +42,6 @@ class Command(BaseCommand):
             for person in Person.objects.filter(organisation=organisation).active()
         }
         now = timezone.now()
-        martin = referral_record(
-            referral=Referral(
-                service=service,
-                kind=ReferralKind.REFERRAL,
-                source=ReferralSource.CHILD_PROTECTION,
-                referring_institution="ОЗД към ДСП Русе",
-                referring_person="Св. Атанасова, социален работник",
-                document_number="ЗД/Д-Р-0417",
-                received_at=now - datetime.timedelta(days=3),
-                reasons="Отсъства често от училище; конфликти у дома между майката и бабата.",
-                preliminary_assessment="Нужда от подкрепа на семейството и от връщане в училище.",
-                home_municipality=service.municipality,
-            ),
-            people=[people[("Мартин", "Колев")]],
-            by=staff["ralitsa"],
-        )
-        referral_accept(referral=martin, by=staff["ralitsa"], case_manager=staff["gergana"], team=[staff["diana"]])
-        referral_record(
-            referral=Referral(
-                service=service,
-                kind=ReferralKind.REQUEST,
-                source=ReferralSource.SELF,
-                received_at=now - datetime.timedelta(hours=2),
-                reasons="Дошла сама, иска да говори с някого; не иска родителите да бъдат уведомени.",
-                urgent=True,
-                violence_concern=True,
-                child_alone=True,
-                home_municipality=service.municipality,
-            ),
-            people=[people[("Виктория", "Димитрова")]],
-            by=staff["gergana"],
-        )
         waiting = referral_record(
             referral=Referral(
                 service=service,
@@ -82,6 +50,7 @@ class Command(BaseCommand):
                 referring_institution="УМБАЛ „Канев“ – Русе, родилно отделение",
                 received_at=now - datetime.timedelta(days=1),
                 reasons="Бременна на 19 години, без подкрепа от семейството; риск от изоставяне на детето.",
+                preliminary_assessment="Риск от изоставяне; нужда от консултиране и подкрепа след раждането.",
                 home_municipality=service.municipality,
             ),
             people=[people[("Силвия", "Маринова")]],

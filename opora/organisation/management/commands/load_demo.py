@@ -129,6 +129,8 @@ STAFF: list[tuple[str, str, str, str, str, str | None]] = [
     ("gergana", "Гергана", "Илиева", "Социален работник", Role.SOCIAL_WORKER, COP_RUSE),
     ("diana", "Диана", "Маринова", "Психолог", Role.PSYCHOLOGIST, COP_RUSE),
     ("petar", "Петър", "Христов", "Педагог", Role.PEDAGOGUE, STREET),
+    # Told when another service links a child the street-children centre registered (scenario 1).
+    ("kalina", "Калина", "Попова", "Ръководител", Role.HEAD, STREET),
     ("nadezhda", "Надежда", "Колева", "Екип приемна грижа", Role.FOSTER_CARE, COP_RUSE),
     ("stefan", "Стефан", "Ангелов", "Координатор доброволци", Role.VOLUNTEER_COORDINATOR, COP_RUSE),
     ("iva", "Ива", "Стоянова", "Доброволец", Role.VOLUNTEER, COP_RUSE),

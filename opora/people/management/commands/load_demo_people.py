@@ -1,7 +1,8 @@
 """Load a few invented families of Ruse into the demo organisation (``load_demo`` calls this).
 
 Every person and every ЕГН here is made up: the numbers come from ``fake_egn`` with a fixed seed. Ages
-are counted back from today, so Мартин is 8 whenever the demo is loaded. Run again, it changes nothing.
+are counted back from today, so Мартин is 8 whenever the demo is loaded. Each scenario of SCENARIOS.md can be
+played from its first line (scenarios 3 and 4 go on from where scenario 1 ends). Run again, it changes nothing.
 """
 
 import datetime
@@ -24,6 +25,7 @@ from opora.places.models import Settlement
 ORGANISATION_NAME = "Сдружение „Еквилибриум“"
 COP_RUSE = "Център за обществена подкрепа – Русе"
 FAMILY_TYPE = "Център за настаняване от семеен тип – Русе"
+STREET = "Център за работа с деца на улицата – Русе"
 RUSE_EKATTE = "63427"
 SEED = 2026
 
@@ -52,8 +54,13 @@ DRUZHBA = "ж.к. „Дружба“ 3, бл. 12, вх. А, ап. 7"
 
 
 PEOPLE = [
-    # Scenario 1: Мартин, 8, lives with his mother and grandmother in Дружба.
-    Spec("martin", "Мартин", "Стоянов", "Колев", PersonKind.CHILD, "male", age=(8, 40), address=DRUZHBA),
+    # Scenario 1's starting point: Мартин, 8, who lives with his mother and grandmother in Дружба, was
+    # registered last spring by the street-children centre, with a typo in the family name (Колов for Колев);
+    # the Centre for Public Support has nothing about the family yet. (Scenario 2's Виктория is not here:
+    # she walks in on Tuesday.)
+    Spec(
+        "martin", "Мартин", "Стоянов", "Колов", PersonKind.CHILD, "male", age=(8, 40), address=DRUZHBA, service=STREET
+    ),
     Spec(
         "petya",
         "Петя",
@@ -64,10 +71,19 @@ PEOPLE = [
         age=(31, 120),
         phone="0888 123 456",
         address=DRUZHBA,
+        service=STREET,
     ),
-    Spec("donka", "Донка", "Петрова", "Иванова", PersonKind.RELATIVE, "female", age=(58, 200), address=DRUZHBA),
-    # Scenario 2: Виктория, 14, comes in alone.
-    Spec("viktoria", "Виктория", "Николаева", "Димитрова", PersonKind.CHILD, "female", age=(14, 75)),
+    Spec(
+        "donka",
+        "Донка",
+        "Петрова",
+        "Иванова",
+        PersonKind.RELATIVE,
+        "female",
+        age=(58, 200),
+        address=DRUZHBA,
+        service=STREET,
+    ),
     # A pregnancy followed by the "Prevention at maternity ward" programme.
     Spec("silvia", "Силвия", "Асенова", "Маринова", PersonKind.PARENT, "female", age=(19, 30), phone="0877 555 010"),
     Spec("unborn", "", "", "", PersonKind.UNBORN, "", due_in_days=95, mother="silvia", identity=IdentityKind.NONE),
