@@ -89,8 +89,8 @@ def word_similarity(query: str, word: str) -> float:
 
 def _similarity(query: str, word: str, *, beginnings: bool) -> float:
     plain = _plain_similarity(query, word, beginnings)
-    if plain == 1.0:
-        return plain
+    if plain >= HABITS:
+        return plain  # no other spelling can come closer
     respelt = max(_plain_similarity(a, b, beginnings) for a in forms(query) for b in forms(word))
     return max(plain, HABITS * respelt)
 
@@ -258,31 +258,35 @@ def forget_vocabulary() -> None:
 
 
 def word_variants(word: str, names: _Vocabulary) -> dict[str, float]:
-    """The name words ``word`` may stand for, with their similarity: itself, the words it begins, and the
-    words within the typos ``WORD_THRESHOLD`` allows, each as written or with the Latin spelling habits
-    undone (both sides); the ``VARIANTS`` closest."""
-    candidates = _near(word, names.words)
+    """The name words ``word`` may stand for, with their similarity (``word_similarity``): itself, the words
+    it begins, and the words within the typos ``WORD_THRESHOLD`` allows, each as written or with the Latin
+    spelling habits undone (both sides); the ``VARIANTS`` closest."""
+    found = _near(word, names.words)
     for form in forms(word):
-        candidates.update(found for near in _near(form, names.forms) for found in names.words_of_form[near])
-    scored = ((candidate, word_similarity(word, candidate)) for candidate in candidates)
-    found = [(candidate, similarity) for candidate, similarity in scored if similarity >= WORD_THRESHOLD]
-    closest = sorted(found, key=lambda item: (-item[1], item[0]))[:VARIANTS]
+        for near_form, similarity in _near(form, names.forms).items():
+            respelt = HABITS * similarity
+            for candidate in names.words_of_form[near_form]:
+                if respelt > found.get(candidate, 0.0):
+                    found[candidate] = respelt
+    kept = [(candidate, similarity) for candidate, similarity in found.items() if similarity >= WORD_THRESHOLD]
+    closest = sorted(kept, key=lambda item: (-item[1], item[0]))[:VARIANTS]
     return dict(closest)
 
 
-def _near(word: str, words: list[str]) -> set[str]:
-    """The words of the sorted ``words`` that ``word`` begins, or within the typos ``WORD_THRESHOLD`` allows."""
-    found: set[str] = set()
+def _near(word: str, words: list[str]) -> dict[str, float]:
+    """The words of the sorted ``words`` that ``word`` begins, or within the typos ``WORD_THRESHOLD`` allows,
+    with their similarity as written (``_plain_similarity``)."""
+    found: dict[str, float] = {}
     if len(word) >= 2:
         start = bisect.bisect_left(words, word)
         for candidate in itertools.islice(words, start, start + PREFIX_SCAN):
             if not candidate.startswith(word):
                 break
-            found.add(candidate)
-    for candidate, _score, _index in process.extract(
+            found[candidate] = _plain_similarity(word, candidate, True)
+    for candidate, score, _index in process.extract(
         word, words, scorer=OSA.normalized_similarity, score_cutoff=WORD_THRESHOLD, limit=None
     ):
-        found.add(candidate)
+        found.setdefault(candidate, float(score))
     return found
 
 
