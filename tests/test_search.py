@@ -17,6 +17,7 @@ from opora.core.identifiers import fake_egn
 from opora.organisation.models import Role
 from opora.people.models import IdentityKind, Person, identifier_digest
 from opora.people.search import duplicate_candidates, egn_prefix_date, mistyped_dates, search_people
+from opora.people.search_index import PG_PLACED_WORDS
 from opora.places.ekatte import load_shipped_extract
 from opora.places.models import Settlement
 from tests.conftest import World, make_person
@@ -84,6 +85,42 @@ def test_an_unrelated_name_finds_nobody(world: World, people: dict[str, Person])
 def test_the_best_match_comes_first(world: World, people: dict[str, Person]) -> None:
     result = found(world, "Petrova")
     assert result[0] == people["maria"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "near"),
+    [
+        # A spelling habit against a name a letter or two away: the habit is the closer.
+        ("Alex Ivanov", "Алекс Иванов", "Алек Иванов"),  # x for ks
+        ("Stephan Petkov", "Стефан Петков", "Степан Петков"),  # ph for f
+        ("Iwan Petkow", "Иван Петков", "Иван Петко"),  # w for v
+        ("Tzvetan Tzonev", "Цветан Цонев", "Цветан Тонев"),  # tz for ts
+        ("Jivko Iordanov", "Живко Йорданов", "Живко Горданов"),  # j for zh, i for y
+        ("Mariya Ivanova", "Мария Иванова", "Марина Иванова"),  # -iya for -ia
+        ("Khristo Petrov", "Христо Петров", "Кристо Петров"),  # kh for h
+    ],
+)
+def test_latin_spelling_habits_find_the_name_before_near_names(
+    world: World, typed: str, stored: str, near: str
+) -> None:
+    person = make_person(world.own, *stored.split())
+    other = make_person(world.own, *near.split())
+    assert found(world, typed)[:2] == [person, other]
+
+
+def test_alex_finds_aleks_first_then_the_names_it_begins(world: World, people: dict[str, Person]) -> None:
+    aleks = make_person(world.own, "Алекс", "Колев")
+    aleksandar = make_person(world.own, "Александър", "Колев")
+    alen = make_person(world.own, "Ален", "Колев")
+    result = found(world, "Alex")
+    assert result[:2] == [aleks, aleksandar]
+    assert result.index(alen) > 1
+
+
+def test_a_spelling_habit_is_a_duplicate_candidate(world: World) -> None:
+    aleks = make_person(world.own, "Алекс", "Иванов", birth_date=BORN)
+    candidates = duplicate_candidates(world.organisation, first_name="Alex", last_name="Ivanov", birth_date=BORN)
+    assert [person for person, _score, _reasons in candidates] == [aleks]
 
 
 # --- Numbers and dates ----------------------------------------------------------------------------------
@@ -404,6 +441,39 @@ def test_the_name_search_can_use_the_words_index(world: World, people: dict[str,
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "people_person_search_words" in plan, plan
+
+
+@postgresql_only
+def test_a_name_and_a_settlement_are_one_condition_of_one_index(world: World, people: dict[str, Person]) -> None:
+    """A big city's people are never read one by one for a name: the words and the settlement are asked of
+    the index together."""
+    load_shipped_extract()
+    varna = Settlement.objects.get(name="Варна")
+    in_varna = make_person(world.own, "Мария", "Иванова", sex="female", settlement=varna)
+    statements: list[tuple[str, Any]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert found(world, "Мария Иванова Варна") == [in_varna]
+    sql = next(sql for sql, _params in statements if "LATERAL" in sql)
+    assert f"{PG_PLACED_WORDS} @> combination.words AND {PG_PLACED_WORDS} && " in sql  # the index's expression
+    assert '"settlement_id" IN' not in sql
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM people_person WHERE "
+            "(string_to_array(search_key, ' ') || ('#' || COALESCE(settlement_id, 0)::text)) @> %s::text[] AND "
+            "(string_to_array(search_key, ' ') || ('#' || COALESCE(settlement_id, 0)::text)) && %s::text[]",
+            [["ivanova", "maria"], [f"#{varna.pk}"]],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "people_person_search_places" in plan, plan
+    index_condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "&&" in index_condition, plan
+    assert "@>" in index_condition, plan
 
 
 @sqlite_only

@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from benchmarks.people import disguise, names
+from benchmarks.people import disguise, habits, names
 from benchmarks.people.config import Config
 from benchmarks.people.database import read_marker
 from benchmarks.people.generate import ADMIN_USERNAME, FIRST_BIRTH, LAST_BIRTH, ORGANISATION_NAME
@@ -63,7 +63,12 @@ NAME_KINDS = {
     "latin": "name, Latin",
     "one_typo": "name, one typo",
     "two_typos": "name, two typos",
+    # Issue 8: Latin spelling habits ("Alex" for Aleks), and a name with the big city the person lives in.
+    "latin_habits": "name, Latin habits",
+    "big_city": "name and a big city",
 }
+# The settlements of the big-city queries (most of the register lives there, so a city narrows little).
+BIG_CITIES = ("София", "Пловдив", "Варна", "Русе")
 DISGUISES = {
     "typo": "one typo (first or last name)",
     "two_typos": "typos in first and last name",
@@ -79,6 +84,8 @@ DISGUISES = {
     "double_surname": "a second surname added (Иванова-Колева)",
     "search_box_day_off": "search box: name and a date a day off",
 }
+# The name kinds of issue 8, drawn after the others with a generator of their own.
+_LATER = ("latin_habits", "big_city")
 # The kinds whose birth date is typed wrong, and how.
 _FATHER = {"day_off": False, "day_off_father": True, "day_month_swapped": False}
 
@@ -165,6 +172,7 @@ class Sampled:
     birth_date: datetime.date | None
     identity_kind: str
     identifier_encrypted: str
+    settlement: str | None
 
 
 FIELDS = (
@@ -178,6 +186,7 @@ FIELDS = (
     "birth_date",
     "identity_kind",
     "identifier_encrypted",
+    "settlement__name",
 )
 
 
@@ -202,6 +211,10 @@ def draw(rng: random.Random, count: int, accept: Callable[[Sampled], bool], take
 
 def named(person: Sampled) -> bool:
     return bool(person.first and person.last) and person.kind != PersonKind.UNBORN
+
+
+def in_a_big_city(person: Sampled) -> bool:
+    return named(person) and person.settlement in BIG_CITIES
 
 
 def named_child(person: Sampled) -> bool:
@@ -239,7 +252,22 @@ def name_queries(people: list[Sampled], kind: str, rng: random.Random) -> list[t
                 last = disguise.typo(last, rng)
         elif kind == "two_typos":
             first, last = disguise.typo(first, rng), disguise.typo(last, rng)
+        elif kind == "latin_habits":
+            first, last = habits.respell(first, rng), habits.respell(last, rng)
         queries.append((person, f"{first} {last}"))
+    return queries
+
+
+def big_city_queries(people: list[Sampled]) -> list[tuple[Sampled, str]]:
+    """ "Мария Иванова Пловдив" and "Georgi Dimitrov Varna", in turn: a name and the city the person lives in."""
+    queries = []
+    for index, person in enumerate(people):
+        assert person.settlement is not None
+        if index % 2:
+            text = f"{person.first_latin} {person.last_latin} {transliterate(person.settlement)}"
+        else:
+            text = f"{person.first} {person.last} {person.settlement}"
+        queries.append((person, text))
     return queries
 
 
@@ -271,18 +299,23 @@ def worst_ratio(exact: Timings, by_kind: dict[str, Timings]) -> float:
     return worst / exact_p95 if exact_p95 else 0.0
 
 
-def namesakes_below_limit(organisation: Organisation, people: list[Sampled], limit: int = 50) -> list[bool]:
+def namesakes_below_limit(
+    organisation: Organisation, people: list[Sampled], limit: int = 50, *, in_settlement: bool = False
+) -> list[bool]:
     """Whether fewer than ``limit`` people bear every word of each one's "first last" (in any of their names:
-    "Георги Иванов" is also every Георги whose father is Иван). Then a search for the name can show them
-    all, and missing the person is the search's fault, not the length of the page."""
+    "Георги Иванов" is also every Георги whose father is Иван), and with ``in_settlement`` live where the
+    person lives. Then a search for the name can show them all, and missing the person is the search's
+    fault, not the length of the page."""
     flags = []
     with connection.cursor() as cursor:
         for person in people:
             words = search_key(f"{person.first} {person.last}").split()
             cursor.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM people_person WHERE organisation_id = %s "
-                "AND string_to_array(search_key, ' ') @> %s::text[] LIMIT %s) AS bearing",
-                [organisation.pk, words, limit],
+                "AND string_to_array(search_key, ' ') @> %s::text[] "
+                "AND (NOT %s OR settlement_id = (SELECT settlement_id FROM people_person WHERE id = %s)) "
+                "LIMIT %s) AS bearing",
+                [organisation.pk, words, in_settlement, person.pk, limit],
             )
             row = cursor.fetchone()
             flags.append(row is not None and row[0] < limit)
@@ -460,11 +493,19 @@ def run(config: Config) -> int:
     print("Drawing the query sets from the data…", flush=True)
     with_egn = draw(rng, total, lambda person: person.identity_kind == IdentityKind.EGN, taken)
     for_names = draw(rng, total, named, taken)
-    queries = {kind: name_queries(for_names, kind, rng) for kind in NAME_KINDS}
-    below_limit = namesakes_below_limit(organisation, for_names[config.warmup :])
+    queries = {kind: name_queries(for_names, kind, rng) for kind in NAME_KINDS if kind not in _LATER}
     duplicate_set = disguised_registrations(config.duplicates, rng, taken)
     warmup_duplicates = disguised_registrations(config.warmup, rng, taken)
     new_set = new_registrations(organisation, config.new_people, rng)
+    # The kinds of issue 8 draw with a generator of their own, so that the sets above stay what they were.
+    later = random.Random(config.seed + 3)
+    queries["latin_habits"] = name_queries(for_names, "latin_habits", later)
+    queries["big_city"] = big_city_queries(draw(later, total, in_a_big_city, taken))
+    names_below_limit = namesakes_below_limit(organisation, for_names[config.warmup :])
+    below_limit = dict.fromkeys(NAME_KINDS, names_below_limit)
+    below_limit["big_city"] = namesakes_below_limit(
+        organisation, [person for person, _text in queries["big_city"][config.warmup :]], in_settlement=True
+    )
 
     print("Warming up…", flush=True)
     exact_lookups(user, with_egn[: config.warmup], None)
@@ -517,7 +558,7 @@ def build_report(
     config: Config,
     timing_rows: list[Timings],
     by_kind: dict[str, Timings],
-    below_limit: list[bool],
+    below_limit: dict[str, list[bool]],
     duplicate_results: list[DuplicateResult],
     new_results: list[DuplicateResult],
     round_ratios: list[float],
@@ -528,7 +569,7 @@ def build_report(
         summary["ratio_to_exact_p95"] = summary["p95_ms"] / exact_p95 if exact_p95 else None
     for kind, timings in by_kind.items():
         summary = next(row for row in summaries if row["label"] == timings.label)
-        found_where_possible = [hit for hit, possible in zip(timings.found, below_limit, strict=True) if possible]
+        found_where_possible = [hit for hit, possible in zip(timings.found, below_limit[kind], strict=True) if possible]
         summary["found_below_50_namesakes"] = (
             sum(found_where_possible) / len(found_where_possible) if found_where_possible else None
         )

@@ -6,16 +6,18 @@ One box understands:
 - the first 6 to 9 digits of an ЕГН: the birth date they encode (and, with 9 digits, the sex);
 - a date, "15.03.2016" or "2016-03-15": the birth date;
 - a word that is the name of a settlement (with at least one other word): people living there;
-- anything else: a name, in Cyrillic or Latin, partial, in any word order, with a typo or two.
+- anything else: a name, in Cyrillic or Latin, partial, in any word order, with a typo or two, or spelt by
+  another Latin habit than the Transliteration Act's ("Alex" for "Aleks", opora.people.spelling).
 
 Names are compared on ``Person.search_key`` (both spellings, transliterated and folded), word by word:
 every query word is matched to its closest name word (edit distance with transpositions, or a typed
-beginning), whatever the order. First the query's words are matched against the vocabulary of name words
-(``NameWord``), which gives, for each, the few name words it may stand for; then the database is asked for
-the people bearing one of those for every query word (opora.people.search_index: a GIN index over the key's
-words on PostgreSQL, FTS5 on SQLite), and they are ranked by one scoring, in SQL on PostgreSQL and here
-on SQLite, so that the two databases agree. A selective key first, then the forgiving comparison: the
-tables of people are only ever asked for exact words.
+beginning, as written or with the Latin spelling habits undone), whatever the order. First the query's
+words are matched against the vocabulary of name words (``NameWord``), which gives, for each, the few name
+words it may stand for; then the database is asked for the people bearing one of those for every query
+word (opora.people.search_index: a GIN index over the key's words on PostgreSQL, with the settlement in
+the same index condition when one is named, FTS5 on SQLite), and they are ranked by one scoring, in SQL
+on PostgreSQL and here on SQLite, so that the two databases agree. A selective key first, then the
+forgiving comparison: the tables of people are only ever asked for exact words.
 """
 
 import bisect
@@ -40,11 +42,15 @@ from opora.core.access import Perm, scope
 from opora.core.transliteration import fold, search_key
 from opora.organisation.models import Organisation
 from opora.people.models import IdentityKind, NameWord, Person, Sex, identifier_digest
+from opora.people.search_index import place_tokens
+from opora.people.spelling import forms
 from opora.places.models import Settlement
 
 # A query word counts as matched from this similarity on; a person is found from this average on.
 WORD_THRESHOLD = 0.5
 NAME_THRESHOLD = 0.72
+# A word spelt by another Latin habit ("Alex" for "Aleks") is this close to it: nearly the same word.
+HABITS = 0.95
 # A query word stands for at most this many name words (the closest), read from this many beginning with it.
 VARIANTS = 24
 PREFIX_SCAN = 200
@@ -75,10 +81,24 @@ _DOCUMENT = re.compile(r"^[A-Za-z0-9-]{4,30}$")
 
 def word_similarity(query: str, word: str) -> float:
     """1.0 for the same word; a typed beginning of the word ("пет" for "петров") scores high; otherwise one
-    less the optimal-string-alignment distance (a swap of neighbours is one edit) over the longer length."""
+    less the optimal-string-alignment distance (a swap of neighbours is one edit) over the longer length.
+    The same, a little lower (``HABITS``), between the words' forms with the Latin spelling habits undone
+    (opora.people.spelling: "alex" is "aleks", "iwanow" "ivanov"), if that is closer."""
+    return _similarity(query, word, beginnings=True)
+
+
+def _similarity(query: str, word: str, *, beginnings: bool) -> float:
+    plain = _plain_similarity(query, word, beginnings)
+    if plain >= HABITS:
+        return plain  # no other spelling can come closer
+    respelt = max(_plain_similarity(a, b, beginnings) for a in forms(query) for b in forms(word))
+    return max(plain, HABITS * respelt)
+
+
+def _plain_similarity(query: str, word: str, beginnings: bool) -> float:
     if query == word:
         return 1.0
-    if len(query) >= 2 and word.startswith(query):
+    if beginnings and len(query) >= 2 and word.startswith(query):
         return 0.85 + 0.15 * len(query) / len(word)
     return float(OSA.normalized_similarity(query, word))
 
@@ -206,24 +226,30 @@ class _Vocabulary:
     database: tuple[str, str]
     last_pk: int
     words: list[str]  # sorted, for the typed beginnings
+    forms: list[str]  # the words' forms with the Latin spelling habits undone (opora.people.spelling), sorted
+    words_of_form: dict[str, list[str]]
 
 
 _vocabulary: list[_Vocabulary] = []
 
 
-def vocabulary() -> list[str]:
-    """Every name word of the register, sorted. Read once, then only the words added since (they are never
-    removed, so what is held stays true)."""
+def vocabulary() -> _Vocabulary:
+    """Every name word of the register, sorted, and their forms. Read once, then only the words added since
+    (they are never removed, so what is held stays true)."""
     database = (connection.alias, str(connection.settings_dict["NAME"]))
     held = _vocabulary[0] if _vocabulary and _vocabulary[0].database == database else None
     if held is None:
-        held = _Vocabulary(database, 0, [])
+        held = _Vocabulary(database, 0, [], [], {})
         _vocabulary[:] = [held]
     added = list(NameWord.objects.filter(pk__gt=held.last_pk).order_by("pk").values_list("pk", "word"))
     if added:
         held.last_pk = added[-1][0]
         held.words = sorted({*held.words, *(word for _pk, word in added)})
-    return held.words
+        for _pk, word in added:
+            for form in forms(word):
+                held.words_of_form.setdefault(form, []).append(word)
+        held.forms = sorted(held.words_of_form)
+    return held
 
 
 def forget_vocabulary() -> None:
@@ -231,22 +257,37 @@ def forget_vocabulary() -> None:
     _vocabulary.clear()
 
 
-def word_variants(word: str, words: list[str]) -> dict[str, float]:
-    """The name words ``word`` may stand for, with their similarity: itself, the words it begins, and the
-    words within the typos ``WORD_THRESHOLD`` allows; the ``VARIANTS`` closest."""
+def word_variants(word: str, names: _Vocabulary) -> dict[str, float]:
+    """The name words ``word`` may stand for, with their similarity (``word_similarity``): itself, the words
+    it begins, and the words within the typos ``WORD_THRESHOLD`` allows, each as written or with the Latin
+    spelling habits undone (both sides); the ``VARIANTS`` closest."""
+    found = _near(word, names.words)
+    for form in forms(word):
+        for near_form, similarity in _near(form, names.forms).items():
+            respelt = HABITS * similarity
+            for candidate in names.words_of_form[near_form]:
+                if respelt > found.get(candidate, 0.0):
+                    found[candidate] = respelt
+    kept = [(candidate, similarity) for candidate, similarity in found.items() if similarity >= WORD_THRESHOLD]
+    closest = sorted(kept, key=lambda item: (-item[1], item[0]))[:VARIANTS]
+    return dict(closest)
+
+
+def _near(word: str, words: list[str]) -> dict[str, float]:
+    """The words of the sorted ``words`` that ``word`` begins, or within the typos ``WORD_THRESHOLD`` allows,
+    with their similarity as written (``_plain_similarity``)."""
     found: dict[str, float] = {}
     if len(word) >= 2:
         start = bisect.bisect_left(words, word)
         for candidate in itertools.islice(words, start, start + PREFIX_SCAN):
             if not candidate.startswith(word):
                 break
-            found[candidate] = word_similarity(word, candidate)
-    for candidate, _score, _index in process.extract(
+            found[candidate] = _plain_similarity(word, candidate, True)
+    for candidate, score, _index in process.extract(
         word, words, scorer=OSA.normalized_similarity, score_cutoff=WORD_THRESHOLD, limit=None
     ):
-        found[candidate] = word_similarity(word, candidate)
-    closest = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:VARIANTS]
-    return dict(closest)
+        found.setdefault(candidate, float(score))
+    return found
 
 
 # --- Candidates from the database -----------------------------------------------------------------------
@@ -302,8 +343,10 @@ def name_matches(
     limit: int,
     threshold: float = NAME_THRESHOLD,
     most: int = COMBINATIONS,
+    settlements: list[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """(pk, similarity) of the best ``limit`` people whose name matches ``words``, best first, then by name.
+    """(pk, similarity) of the best ``limit`` people whose name matches ``words``, best first, then by name;
+    with ``settlements``, of the people living in one of them.
 
     A person's similarity is that of the best combination of their name words (``combinations``), so the
     combinations are asked for in that order, each for at most ``limit`` of its people, and the asking
@@ -321,7 +364,7 @@ def name_matches(
         best_to_come = batch[0][0]
         if len(found) >= limit and _ranked(found)[limit - 1][0] > best_to_come:
             break
-        for pk, similarity, last_name, first_name in _people_of(people, batch, limit):
+        for pk, similarity, last_name, first_name in _people_of(people, batch, limit, settlements):
             if pk not in found or found[pk][0] < similarity:
                 found[pk] = (similarity, last_name, first_name)
         batch_size = min(batch_size * 4, 64)
@@ -338,17 +381,20 @@ def _best_first(row: tuple[float, str, str, int]) -> tuple[float, str, str, int]
 
 
 def _people_of(
-    people: QuerySet[Person], batch: list[tuple[float, frozenset[str]]], limit: int
+    people: QuerySet[Person], batch: list[tuple[float, frozenset[str]]], limit: int, settlements: list[int] | None
 ) -> list[tuple[int, float, str, str]]:
-    """For each combination of the batch, ``limit`` of its people, with its similarity.
+    """For each combination of the batch, ``limit`` of its people (living in one of ``settlements``, if given),
+    with its similarity.
 
     Not the first by name: to find those, the database would read every bearer of the words (thousands of
     "Иван Петров" in a country) only to sort them. A page of people who are all as close as each other is
     listed by name; a name that common needs a birth date or a settlement beside it to find one person.
     """
     if connection.vendor == "postgresql":
-        return _people_of_on_postgresql(people, batch, limit)
+        return _people_of_on_postgresql(people, batch, limit, settlements)
     # SQLite (a centre's register): one small question per combination.
+    if settlements:
+        people = people.filter(settlement__in=settlements)
     rows = []
     for similarity, words in batch:
         first = _bearing(people, words).order_by("last_name", "first_name", "pk")[:limit]
@@ -359,11 +405,27 @@ def _people_of(
 
 
 def _people_of_on_postgresql(
-    people: QuerySet[Person], batch: list[tuple[float, frozenset[str]]], limit: int
+    people: QuerySet[Person], batch: list[tuple[float, frozenset[str]]], limit: int, settlements: list[int] | None
 ) -> list[tuple[int, float, str, str]]:
     """One statement for the whole batch: the combinations as a VALUES list, each joined LATERAL to its
-    people (the user's scope is compiled once, by the ORM, into the inner query)."""
-    words = RawSQL("string_to_array(people_person.search_key, ' ') @> combination.words", (), BooleanField())
+    people (the user's scope is compiled once, by the ORM, into the inner query).
+
+    With settlements, the words and the settlement are asked of one index together (``PG_PLACED_WORDS``): a
+    filter on the settlement beside the words would let the database read a big city's people one by one
+    for the name, and when fewer than a page of them bear it, every one of them.
+    """
+    if settlements:
+        # ``PG_PLACED_WORDS`` (opora.people.search_index), written out: the expression of the index.
+        words = RawSQL(
+            "(string_to_array(people_person.search_key, ' ') "
+            "|| ('#' || COALESCE(people_person.settlement_id, 0)::text)) @> combination.words AND "
+            "(string_to_array(people_person.search_key, ' ') "
+            "|| ('#' || COALESCE(people_person.settlement_id, 0)::text)) && %s::text[]",
+            (place_tokens(settlements),),
+            BooleanField(),
+        )
+    else:
+        words = RawSQL("string_to_array(people_person.search_key, ' ') @> combination.words", (), BooleanField())
     inner = people.filter(words).order_by().values_list("pk", "last_name", "first_name")
     try:
         inner_sql, inner_params = inner[:limit].query.sql_with_params()
@@ -432,7 +494,7 @@ def _by_dates_and_name(people: QuerySet[Person], query: Query, limit: int) -> li
         return list(narrowed.select_related("settlement").order_by("last_name", "first_name", "pk")[:limit])
     words, settlements = split_settlement(query.name_words)
     if settlements:
-        found = _by_name(narrowed.filter(settlement__in=settlements), words, limit)
+        found = _in_order(name_matches(narrowed, words, limit=limit, settlements=settlements))
         if found:
             return found
         # No one of that name there: the word may be part of the name after all.
@@ -511,9 +573,7 @@ def _part_similarity(typed: str, stored: list[str]) -> float:
 
 def _full_word_similarity(a: str, b: str) -> float:
     """Like ``word_similarity`` but a beginning is not a match: "Иван" and "Иванка" are different people."""
-    if a == b:
-        return 1.0
-    return float(OSA.normalized_similarity(a, b))
+    return _similarity(a, b, beginnings=False)
 
 
 def close_dates(born: datetime.date) -> list[datetime.date]:
