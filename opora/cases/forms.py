@@ -250,7 +250,7 @@ class ReferralForm(forms.ModelForm):
 class PersonLinkForm(forms.Form):
     """The head of service links a person registered by another service to her own, saying why."""
 
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+    service = IdChoiceField(label=_("Service"), queryset=Service.objects.none())
     reason = forms.CharField(
         label=_("Why this is the same person"),
         max_length=2000,
