@@ -389,7 +389,7 @@ class TaskCompleteForm(forms.Form):
         help_text=_("The department, the parent: by name or position."),
         error_messages={"required": _("Say who was notified: the department, the parent, by name or position.")},
     )
-    notified_at = forms.DateTimeField(
+    notified_at = PastDateTimeField(
         label=_("When"),
         widget=DateTimeInput(),
         error_messages={"required": _("Say when they were notified."), "invalid": _("Type a date and a time.")},
