@@ -5,9 +5,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from opora.access import Perm, organisation_of, require, scope
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent, ViewEvent
-from opora.core.access import Perm, organisation_of, require, scope
 from opora.core.htmx import htmx_partial
 
 PAGE_SIZE = 50

@@ -22,6 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from opora.access import (
+    Perm,
+    acting_user,
+    get_for_user_or_404,
+    has_permission,
+    has_permission_on,
+    require,
+    scope,
+)
 from opora.accounts.models import User
 from opora.cases.forms import (
     ActivityFormSet,
@@ -95,15 +104,6 @@ from opora.cases.services import (
     referral_waitlist,
 )
 from opora.cases.services import task_complete as mark_task_done
-from opora.core.access import (
-    Perm,
-    acting_user,
-    get_for_user_or_404,
-    has_permission,
-    has_permission_on,
-    require,
-    scope,
-)
 from opora.core.conflicts import conflict, differences
 from opora.core.htmx import htmx_partial
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeadlinesConfig(AppConfig):
@@ -6,8 +7,29 @@ class DeadlinesConfig(AppConfig):
     label = "deadlines"
 
     def ready(self) -> None:
+        from opora.access import Perm
         from opora.audit.registry import register
+        from opora.deadlines.context_processors import notifications
         from opora.deadlines.models import DeadlineRule
+        from opora.ui.registry import menu_entry
 
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)
+
+        menu_entry("my_tasks", label=_("My tasks"), url_name="my_tasks", order=310, permission=Perm.CASE_VIEW)
+        menu_entry("overdue", label=_("Overdue"), url_name="overdue", order=320, permission=Perm.CASE_VIEW)
+        menu_entry(
+            "time_limits",
+            label=_("Time limits"),
+            url_name="deadline_rules",
+            order=710,
+            permission=Perm.ORGANISATION_MANAGE,
+        )
+        # Everyone has notifications; the badge counts the unread ones.
+        menu_entry(
+            "notifications",
+            label=_("Notifications"),
+            url_name="notification_list",
+            order=900,
+            badge=lambda request: notifications(request).get("unread_notifications"),
+        )
