@@ -489,3 +489,36 @@ def test_an_inactive_user_reaches_no_people(world: World, families: dict[str, An
 
 def test_has_permission_on_an_unsaved_record_is_false(world: World) -> None:
     assert not has_permission_on(world.users[Role.ADMINISTRATOR], Perm.PERSON_VIEW, Person())
+
+
+def test_the_apps_grants_add_up_to_the_security_table() -> None:
+    """What each role holds, now that every app grants its own permissions (docs/security.md)."""
+    casework = {"home.view", "service.view", "programme.view", "person.view", "person.manage"}
+    cases_read = {"referral.view", "case.view"}
+    cases_work = cases_read | {"referral.manage", "case.work"}
+    cases_head = cases_work | {"referral.triage", "case.approve"}
+    identifiers = {"identifier.view"}
+    expected = {
+        Role.ADMINISTRATOR: casework
+        | identifiers
+        | cases_head
+        | {
+            "service.manage",
+            "programme.manage",
+            "staff.view",
+            "staff.manage",
+            "organisation.manage",
+            "audit.view",
+            "aggregate.view",
+            "person.merge",
+        },
+        Role.HEAD: casework | identifiers | cases_head | {"staff.view", "aggregate.view", "person.merge"},
+        Role.SOCIAL_WORKER: casework | identifiers | cases_work,
+        Role.PSYCHOLOGIST: casework | cases_read,
+        Role.PEDAGOGUE: casework | cases_read,
+        Role.FOSTER_CARE: casework | identifiers | cases_work,
+        Role.VOLUNTEER_COORDINATOR: casework,
+        Role.VOLUNTEER: {"home.view"},
+        Role.MONITORING: {"home.view", "service.view", "programme.view", "aggregate.view"},
+    }
+    assert {role: set(granted) for role, granted in ROLE_PERMISSIONS.items()} == expected
