@@ -55,6 +55,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "opora.core",
+    "opora.access",
+    "opora.ui",
     "opora.accounts",
     "opora.audit",
     "opora.organisation",
@@ -115,8 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "opora.core.context_processors.navigation",
-                "opora.deadlines.context_processors.notifications",
+                "opora.ui.context_processors.navigation",
             ],
         },
     }

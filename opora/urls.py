@@ -6,9 +6,10 @@ from opora.core import views as core
 from opora.deadlines import views as deadlines
 from opora.organisation import views as organisation
 from opora.people import views as people
+from opora.ui import views as ui
 
 urlpatterns = [
-    path("", core.home, name="home"),
+    path("", ui.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),

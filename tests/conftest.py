@@ -75,6 +75,14 @@ def make_user(username: str, organisation: Organisation, role: str, service: Ser
     return user
 
 
+def registrar(of: Organisation | Person) -> User:
+    """Who registers and relates people in tests: an administrator of the organisation (made when it has
+    none), who may do so in every service of it."""
+    organisation = of if isinstance(of, Organisation) else of.organisation
+    found = User.objects.filter(organisation=organisation, memberships__role=Role.ADMINISTRATOR).order_by("pk").first()
+    return found or make_user(f"registrar{organisation.pk}", organisation, Role.ADMINISTRATOR, None)
+
+
 def make_service(organisation: Organisation, name: str, kind: str, municipality: str, capacity: int) -> Service:
     return Service.objects.create(
         organisation=organisation, name=name, kind=kind, municipality=municipality, capacity=capacity
@@ -107,7 +115,7 @@ def make_person(
         person.set_identifier(fake_egn(birth_date, sex, random.Random(f"{first_name} {last_name}")))
     elif not egn and kind != PersonKind.UNBORN:
         person.no_identifier_reason = person.no_identifier_reason or "Не е известен"
-    return person_register(person=person, service=service)
+    return person_register(person=person, service=service, by=registrar(service.organisation))
 
 
 def build_world() -> World:

@@ -1,4 +1,4 @@
-"""Unit tests of opora.core.access: who reaches which rows, and what a refused look leaves behind."""
+"""Unit tests of opora.access: who reaches which rows, and what a refused look leaves behind."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -10,9 +10,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.test import RequestFactory
 
-from opora.accounts.models import User
-from opora.audit.models import ViewEvent, ViewOutcome
-from opora.core.access import (
+from opora.access import (
     ROLE_PERMISSIONS,
     Perm,
     forget_memberships,
@@ -22,10 +20,12 @@ from opora.core.access import (
     scope,
     service_ids_with,
 )
+from opora.accounts.models import User
+from opora.audit.models import ViewEvent, ViewOutcome
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, household_join, relationship_add
-from tests.conftest import World, make_person, make_user
+from tests.conftest import World, make_person, make_user, registrar
 
 ROLES = [role.value for role in Role]
 CASEWORK_ROLES = [
@@ -371,11 +371,13 @@ def families(world: World) -> dict[str, Any]:
         child = make_person(service, "Дете", "Колев" if where == "own" else "Петров")
         mother = make_person(service, "Майка", "Колева" if where == "own" else "Петрова", kind="parent", sex="female")
         made[f"{where}_child"], made[f"{where}_mother"] = child, mother
-        made[f"{where}_relation"] = relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
-        member = household_create(person=child, name=f"Семейство {where}")
+        made[f"{where}_relation"] = relationship_add(
+            by=registrar(child), person=child, relative=mother, kind=RelationshipKind.MOTHER
+        )
+        member = household_create(by=registrar(child), person=child, name=f"Семейство {where}")
         made[f"{where}_member"] = member
         made[f"{where}_household"] = member.household
-        household_join(person=mother, household=member.household)
+        household_join(by=registrar(mother), person=mother, household=member.household)
     shared = make_person(world.own, "Общо", "Дете", egn=False)
     shared.services.add(world.other)
     made["shared"] = shared
@@ -487,3 +489,36 @@ def test_an_inactive_user_reaches_no_people(world: World, families: dict[str, An
 
 def test_has_permission_on_an_unsaved_record_is_false(world: World) -> None:
     assert not has_permission_on(world.users[Role.ADMINISTRATOR], Perm.PERSON_VIEW, Person())
+
+
+def test_the_apps_grants_add_up_to_the_security_table() -> None:
+    """What each role holds, now that every app grants its own permissions (docs/security.md)."""
+    casework = {"home.view", "service.view", "programme.view", "person.view", "person.manage"}
+    cases_read = {"referral.view", "case.view"}
+    cases_work = cases_read | {"referral.manage", "case.work"}
+    cases_head = cases_work | {"referral.triage", "case.approve"}
+    identifiers = {"identifier.view"}
+    expected = {
+        Role.ADMINISTRATOR: casework
+        | identifiers
+        | cases_head
+        | {
+            "service.manage",
+            "programme.manage",
+            "staff.view",
+            "staff.manage",
+            "organisation.manage",
+            "audit.view",
+            "aggregate.view",
+            "person.merge",
+        },
+        Role.HEAD: casework | identifiers | cases_head | {"staff.view", "aggregate.view", "person.merge"},
+        Role.SOCIAL_WORKER: casework | identifiers | cases_work,
+        Role.PSYCHOLOGIST: casework | cases_read,
+        Role.PEDAGOGUE: casework | cases_read,
+        Role.FOSTER_CARE: casework | identifiers | cases_work,
+        Role.VOLUNTEER_COORDINATOR: casework,
+        Role.VOLUNTEER: {"home.view"},
+        Role.MONITORING: {"home.view", "service.view", "programme.view", "aggregate.view"},
+    }
+    assert {role: set(granted) for role, granted in ROLE_PERMISSIONS.items()} == expected

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from opora.access import Perm, scope
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
 from opora.cases.models import (
     Assessment,
@@ -39,7 +40,6 @@ from opora.cases.services import (
     next_review_due,
     plan_review_record,
 )
-from opora.core.access import Perm, scope
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import (

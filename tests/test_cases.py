@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from opora.access import ROLE_PERMISSIONS, Perm, scope
 from opora.audit.models import AppendOnlyError, ChangeEvent
 from opora.cases.models import (
     CASE_MOVES,
@@ -43,7 +44,6 @@ from opora.cases.services import (
     same_municipality,
     task_complete,
 )
-from opora.core.access import ROLE_PERMISSIONS, Perm, scope
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person

@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from opora.access import Perm, scope
 from opora.accounts.models import User
 from opora.cases.models import Case, CaseTask, Referral, ReferralStatus
-from opora.core.access import Perm, scope
 from opora.organisation.management.commands import load_demo
 from opora.organisation.models import Membership, Organisation, Programme, Role, Service
 from opora.people.models import Person

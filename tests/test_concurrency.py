@@ -23,7 +23,7 @@ from opora.organisation.models import Role
 from opora.people.models import IdentityKind, Person, PersonKind
 from tests.casework import ALL_DOMAINS, accept, make_referral, save_assessment, worker
 from tests.concurrency import postgresql_only, run_at_once
-from tests.conftest import World, make_person
+from tests.conftest import World, make_person, registrar
 
 PARALLEL = 12
 STALE_PERSON = "changed this person's record on"
@@ -105,12 +105,12 @@ def test_a_save_from_a_person_read_before_a_colleagues_save_is_refused_in_the_se
     read_at = martin.updated_at.isoformat()
     colleague = Person.objects.get(pk=martin.pk)
     colleague.address = "от колегата"
-    person_update(person=colleague, version=read_at)
+    person_update(by=registrar(colleague), person=colleague, version=read_at)
     mine = Person.objects.get(pk=martin.pk)
     mine.address = "моят"
 
     with pytest.raises(StaleEdit):
-        person_update(person=mine, version=read_at)
+        person_update(by=registrar(mine), person=mine, version=read_at)
 
     martin.refresh_from_db()
     assert martin.address == "от колегата"

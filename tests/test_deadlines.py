@@ -621,7 +621,7 @@ def test_the_menu_badge_counts_unread_notifications_in_one_query(world: World, c
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from opora.core.access import memberships
+    from opora.access import memberships
     from opora.deadlines.selectors import unread_notifications
 
     new_case(world, child)

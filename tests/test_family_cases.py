@@ -10,14 +10,14 @@ from opora.organisation.models import Role
 from opora.people.models import PersonKind, RelationshipKind
 from opora.people.services import relationship_add
 from tests.casework import accept, make_referral
-from tests.conftest import World, make_person
+from tests.conftest import World, make_person, registrar
 
 
 @pytest.fixture
 def family(world: World) -> dict[str, Any]:
     child = make_person(world.own, "Мартин", "Колев")
     mother = make_person(world.own, "Петя", "Колева", kind=PersonKind.PARENT, sex="female")
-    relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
+    relationship_add(by=registrar(child), person=child, relative=mother, kind=RelationshipKind.MOTHER)
     worker, head = world.users[Role.SOCIAL_WORKER], world.users[Role.HEAD]
     own_case = accept(make_referral(world.own, [child], worker), head, worker)
     mother.services.add(world.other)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from opora.access import Perm, scope
 from opora.audit.models import ChangeEvent
 from opora.cases.forms import KEPT_FILE_SALT
 from opora.cases.models import (
@@ -26,7 +27,6 @@ from opora.cases.models import (
     ReferralSource,
 )
 from opora.cases.services import person_link_to_service, plan_review_record, referral_record
-from opora.core.access import Perm, scope
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person, PersonKind

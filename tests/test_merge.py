@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -26,9 +26,9 @@ from opora.people.models import (
     RelationshipKind,
 )
 from opora.people.search import duplicate_candidates, search_people
-from opora.people.services import household_create, household_join, person_merge, relationship_add
+from opora.people.services import _check_merge, household_create, household_join, person_merge, relationship_add
 from tests.casework import accept, make_referral
-from tests.conftest import World, make_person, make_user
+from tests.conftest import World, make_person, make_user, registrar
 from tests.test_permission_matrix import mark_recently_authenticated
 
 MOTHER_BORN = datetime.date(1990, 3, 4)
@@ -67,16 +67,22 @@ def test_every_link_moves_to_the_survivor_and_duplicates_are_dropped_not_doubled
     child = make_person(world.own, "Мартин", "Колев")
     grandmother = mother(world.own, "Мария", "Колева", birth_date=datetime.date(1960, 1, 1))
     # The child's mother, recorded on both records: one relation remains.
-    kept_mother = relationship_add(person=child, relative=survivor, kind=RelationshipKind.MOTHER)
-    doubled_mother = relationship_add(person=child, relative=duplicate, kind=RelationshipKind.MOTHER)
+    kept_mother = relationship_add(by=registrar(child), person=child, relative=survivor, kind=RelationshipKind.MOTHER)
+    doubled_mother = relationship_add(
+        by=registrar(child), person=child, relative=duplicate, kind=RelationshipKind.MOTHER
+    )
     # The duplicate's own mother: moves (the duplicate is ``person``).
-    her_mother = relationship_add(person=duplicate, relative=grandmother, kind=RelationshipKind.MOTHER)
+    her_mother = relationship_add(
+        by=registrar(duplicate), person=duplicate, relative=grandmother, kind=RelationshipKind.MOTHER
+    )
     # The two records related to each other: would relate the survivor to herself.
-    self_relation = relationship_add(person=duplicate, relative=survivor, kind=RelationshipKind.OTHER)
+    self_relation = relationship_add(
+        by=registrar(duplicate), person=duplicate, relative=survivor, kind=RelationshipKind.OTHER
+    )
     # Households: one only the duplicate lives in (moves), one both live in (dropped).
-    moved_member = household_create(person=duplicate, name="Семейство Колеви")
-    shared = household_create(person=survivor, name="Домакинство на Мария")
-    dropped_member = household_join(person=duplicate, household=shared.household)
+    moved_member = household_create(by=registrar(duplicate), person=duplicate, name="Семейство Колеви")
+    shared = household_create(by=registrar(survivor), person=survivor, name="Домакинство на Мария")
+    dropped_member = household_join(by=registrar(duplicate), person=duplicate, household=shared.household)
     # A pregnancy registered on the duplicate.
     unborn = make_person(
         world.own,
@@ -162,7 +168,13 @@ def test_a_merge_is_refused_with_a_clear_message(world: World, head: User, pair:
         capacity=5,
     )
     stranger = mother(elsewhere, "Петя", "Колева", egn=False)
-    assert "different organisations" in refused(survivor, stranger)
+    # Nobody of this organisation reaches the stranger, so the service refuses before it compares them; the
+    # comparison still refuses two organisations' records on its own.
+    with pytest.raises(PermissionDenied):
+        person_merge(survivor=survivor, duplicate=stranger, by=head, reason="Причина")
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        _check_merge(survivor, stranger)
+    assert "different organisations" in " ".join(str(message) for message in error.value.messages)
     someone_else = mother(world.own, "Петя", "Колевска", birth_date=datetime.date(1991, 6, 7))
     assert "different identifiers" in refused(duplicate, someone_else)
 

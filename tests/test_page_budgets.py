@@ -65,9 +65,9 @@ def build_register(world: World, rows: int) -> Register:
         name = "Дете" + letters(index)
         child = make_person(world.own, name, "Колев", birth_date=datetime.date(2014, 1, 1) + datetime.timedelta(index))
         mother = make_person(world.own, "Майка" + letters(index), "Колева", kind="parent", sex="female", egn=False)
-        relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
-        household = household_create(person=child, name=f"Семейство {name}")
-        household_join(person=mother, household=household.household)
+        relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER, by=worker)
+        household = household_create(person=child, name=f"Семейство {name}", by=worker)
+        household_join(person=mother, household=household.household, by=worker)
         case = accept(make_referral(world.own, [child], head), head, worker, override_reason="Спешно")
         case_begin_assessment(case=case, by=worker)
         approved_assessment(case, worker, head)
@@ -79,7 +79,7 @@ def build_register(world: World, rows: int) -> Register:
     assert first is not None
     for index in range(rows):
         sibling = make_person(world.own, "Брат" + letters(index), "Колев", kind=PersonKind.RELATIVE, egn=False)
-        relationship_add(person=first.child, relative=sibling, kind=RelationshipKind.SIBLING)
+        relationship_add(person=first.child, relative=sibling, kind=RelationshipKind.SIBLING, by=worker)
         first.case.people.add(sibling)
         CaseTask.objects.create(
             service=world.own,

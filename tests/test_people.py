@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -31,7 +31,7 @@ from opora.people.models import (
 from opora.people.services import household_create, relationship_add
 from opora.places.ekatte import load_shipped_extract
 from opora.places.models import Settlement
-from tests.conftest import World, make_person, make_service
+from tests.conftest import World, make_person, make_service, registrar
 
 BIRTH_DATE = datetime.date(2016, 5, 12)
 EGN = fake_egn(BIRTH_DATE, "male", random.Random(7))
@@ -673,7 +673,7 @@ def test_a_relation_that_ends_before_it_starts_is_refused_next_to_the_end(
 
 
 def test_the_same_relation_twice_is_refused(world: World, martin: Person, petya: Person) -> None:
-    relationship_add(person=martin, relative=petya, kind=RelationshipKind.MOTHER)
+    relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.MOTHER)
     response = world.client_for(Role.SOCIAL_WORKER).post(
         reverse("relationship_create", args=[martin.pk]),
         {"other": petya.pk, "direction": "relative_is", "kind": RelationshipKind.MOTHER},
@@ -682,15 +682,15 @@ def test_the_same_relation_twice_is_refused(world: World, martin: Person, petya:
 
 
 def test_siblings_are_not_recorded_twice_from_either_side(martin: Person, petya: Person) -> None:
-    relationship_add(person=martin, relative=petya, kind=RelationshipKind.SIBLING)
+    relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.SIBLING)
     with pytest.raises(ValidationError) as refused:
-        relationship_add(person=petya, relative=martin, kind=RelationshipKind.SIBLING)
+        relationship_add(by=registrar(petya), person=petya, relative=martin, kind=RelationshipKind.SIBLING)
     assert "kind" in refused.value.message_dict
 
 
 def test_nobody_is_their_own_relative(martin: Person) -> None:
     with pytest.raises(ValidationError) as refused:
-        relationship_add(person=martin, relative=martin, kind=RelationshipKind.SIBLING)
+        relationship_add(by=registrar(martin), person=martin, relative=martin, kind=RelationshipKind.SIBLING)
     assert "relative" in refused.value.message_dict
 
 
@@ -701,8 +701,12 @@ def test_a_relative_from_another_organisation_is_refused(world: World, martin: P
     )
     stranger = make_person(service, "Чужда", "Майка", kind=PersonKind.PARENT, sex="female")
     with pytest.raises(ValidationError) as refused:
-        relationship_add(person=martin, relative=stranger, kind=RelationshipKind.MOTHER)
+        Relationship(person=martin, relative=stranger, kind=RelationshipKind.MOTHER).full_clean()
     assert "relative" in refused.value.message_dict
+    # The service refuses sooner: nobody of this organisation may see the stranger.
+    with pytest.raises(PermissionDenied):
+        relationship_add(by=registrar(martin), person=martin, relative=stranger, kind=RelationshipKind.MOTHER)
+    assert not Relationship.objects.filter(relative=stranger).exists()
 
 
 def test_a_relative_the_user_cannot_see_cannot_be_chosen(world: World, martin: Person) -> None:
@@ -717,7 +721,7 @@ def test_a_relative_the_user_cannot_see_cannot_be_chosen(world: World, martin: P
 
 
 def test_the_end_of_a_relation_is_recorded(world: World, martin: Person, petya: Person) -> None:
-    relation = relationship_add(person=martin, relative=petya, kind=RelationshipKind.GUARDIAN)
+    relation = relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.GUARDIAN)
     response = world.client_for(Role.SOCIAL_WORKER).post(
         reverse("relationship_edit", args=[relation.pk]), {"kind": RelationshipKind.GUARDIAN, "end_date": "2024-06-30"}
     )
@@ -739,7 +743,7 @@ def test_a_new_household_is_created_with_its_settlement_and_another_member_joins
     world: World, martin: Person, petya: Person, ruse: Settlement
 ) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
-    relationship_add(person=martin, relative=petya, kind=RelationshipKind.MOTHER)
+    relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.MOTHER)
     created = client.post(
         reverse("household_member_create", args=[petya.pk]),
         {"name": "Семейство Колеви", "settlement": ruse.pk, "address": "ж.к. „Дружба“ 3", "start_date": "2016-01-01"},
@@ -764,7 +768,9 @@ def test_a_household_needs_a_choice_or_a_name(world: World, martin: Person) -> N
 
 
 def test_a_household_membership_that_ends_before_it_starts_is_refused(world: World, martin: Person) -> None:
-    member = household_create(person=martin, name="Семейство Колеви", start_date=datetime.date(2020, 1, 1))
+    member = household_create(
+        by=registrar(martin), person=martin, name="Семейство Колеви", start_date=datetime.date(2020, 1, 1)
+    )
     response = world.client_for(Role.SOCIAL_WORKER).post(
         reverse("household_member_edit", args=[member.pk]), {"start_date": "2020-01-01", "end_date": "2019-12-31"}
     )
@@ -778,10 +784,10 @@ def test_the_family_page_shows_every_member_their_relations_and_services(
     sister = make_person(world.own, "Яна", "Колева", sex="female", egn=False)
     hidden = make_person(world.other, "Скрит", "Колев", egn=False)
     petya.services.add(world.other)
-    relationship_add(person=martin, relative=petya, kind=RelationshipKind.MOTHER)
-    relationship_add(person=petya, relative=donka, kind=RelationshipKind.MOTHER)
-    relationship_add(person=martin, relative=hidden, kind=RelationshipKind.SIBLING)
-    home = household_create(person=martin, name="Семейство Колеви").household
+    relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.MOTHER)
+    relationship_add(by=registrar(petya), person=petya, relative=donka, kind=RelationshipKind.MOTHER)
+    relationship_add(by=registrar(martin), person=martin, relative=hidden, kind=RelationshipKind.SIBLING)
+    home = household_create(by=registrar(martin), person=martin, name="Семейство Колеви").household
     for person in (petya, donka, sister, hidden):
         HouseholdMember.objects.create(household=home, person=person)
 
@@ -829,8 +835,8 @@ def test_the_audit_trail_never_holds_the_egn(world: World, worker: Client, petya
     )
     martin.refresh_from_db()
     assert martin.identifier == new_egn
-    relationship_add(person=martin, relative=petya, kind=RelationshipKind.MOTHER)
-    household_create(person=martin, name="Семейство Колеви")
+    relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.MOTHER)
+    household_create(by=registrar(martin), person=martin, name="Семейство Колеви")
     martin_pk = martin.pk
     martin.delete()
 

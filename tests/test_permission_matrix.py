@@ -1,7 +1,7 @@
 """The permission matrix: every URL of the project × every role × (a record in the own service, in the
 other service, no login) with the HTTP status a GET must get.
 
-The rules (opora.core.access): anonymous → 302 to the login page; a role without the page's permission →
+The rules (opora.access): anonymous → 302 to the login page; a role without the page's permission →
 403; a role with it but a record outside its scope → 404, never 403; the administrator reaches everything
 in its organisation.
 
@@ -47,7 +47,7 @@ from opora.organisation.models import Membership, Organisation, Programme, Role,
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, relationship_add
 from tests.casework import accept, approved_assessment, approved_plan, assessment_file, make_referral
-from tests.conftest import World, build_world, make_person, make_user
+from tests.conftest import World, build_world, make_person, make_user, registrar
 
 ROLES = [role.value for role in Role]
 ADMIN = Role.ADMINISTRATOR.value
@@ -328,8 +328,12 @@ def build_matrix() -> Matrix:
             service, "Петя", her_surname, kind="parent", sex="female", birth_date=datetime.date(1990, 3, 4)
         )
         built.people[where], built.relatives[where] = child, mother
-        built.relationships[where] = relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
-        built.household_members[where] = household_create(person=child, name=f"Семейство {surname}и")
+        built.relationships[where] = relationship_add(
+            by=registrar(child), person=child, relative=mother, kind=RelationshipKind.MOTHER
+        )
+        built.household_members[where] = household_create(
+            by=registrar(child), person=child, name=f"Семейство {surname}и"
+        )
         add_casework(built, where, service, child)
     return built
 
@@ -613,8 +617,10 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
         "programme": programme,
         "staff": worker,
         "person": child,
-        "relationship": relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER),
-        "household": household_create(person=child, name="Семейство Морски"),
+        "relationship": relationship_add(
+            by=registrar(child), person=child, relative=mother, kind=RelationshipKind.MOTHER
+        ),
+        "household": household_create(by=registrar(child), person=child, name="Семейство Морски"),
     }
     admin_elsewhere = make_user("admin_elsewhere", organisation, Role.ADMINISTRATOR, None)
     referral = make_referral(service, [child], admin_elsewhere, preliminary_assessment_file=assessment_file())

@@ -8,7 +8,7 @@ from django.urls import reverse
 from opora.organisation.models import Programme, Role, ServiceKind
 from opora.people.models import Person, RelationshipKind
 from opora.people.services import household_create, household_join, relationship_add
-from tests.conftest import World, make_person, make_service, make_user
+from tests.conftest import World, make_person, make_service, make_user, registrar
 
 
 def queries_for(world: World, url: str) -> int:
@@ -35,7 +35,7 @@ def add_services(world: World, count: int, prefix: str) -> None:
         mother = make_person(service, "Майка", family, kind="parent", sex="female", egn=False)
         child.services.add(world.own)
         mother.services.add(world.own)
-        relationship_add(person=child, relative=mother, kind=RelationshipKind.MOTHER)
+        relationship_add(by=registrar(child), person=child, relative=mother, kind=RelationshipKind.MOTHER)
 
 
 @pytest.mark.parametrize(
@@ -55,14 +55,14 @@ def add_relatives(child: Person, count: int, prefix: str) -> None:
     service = child.services.get()
     for index in range(count):
         relative = make_person(service, f"{prefix}{chr(0x430 + index)}", "Роднина", kind="relative", egn=False)
-        relationship_add(person=child, relative=relative, kind=RelationshipKind.SIBLING)
-        household_join(person=relative, household=household)
+        relationship_add(by=registrar(child), person=child, relative=relative, kind=RelationshipKind.SIBLING)
+        household_join(by=registrar(relative), person=relative, household=household)
 
 
 @pytest.mark.parametrize("url_name", ["person_family", "person_detail"])
 def test_a_persons_pages_cost_the_same_queries_for_a_larger_family(world: World, url_name: str) -> None:
     child = make_person(world.own, "Мартин", "Колев")
-    household_create(person=child, name="Семейство Колеви")
+    household_create(by=registrar(child), person=child, name="Семейство Колеви")
     url = reverse(url_name, args=[child.pk])
     add_relatives(child, 2, "Първи")
     few = queries_for(world, url)

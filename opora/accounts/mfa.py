@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db import transaction
 
-from opora.core.access import MEMBERSHIPS_CACHE_SECONDS, roles_of
+from opora.access import MEMBERSHIPS_CACHE_SECONDS, roles_of
 from opora.organisation.models import RolePolicy
 
 

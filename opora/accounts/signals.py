@@ -5,9 +5,9 @@ from typing import Any
 from allauth.mfa.models import Authenticator
 from django.db.models.signals import post_delete, post_save
 
+from opora.access import forget_cached_memberships
 from opora.accounts.mfa import forget_has_totp, forget_mfa_roles
 from opora.accounts.models import User
-from opora.core.access import forget_cached_memberships
 from opora.organisation.models import Membership, RolePolicy
 
 

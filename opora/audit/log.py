@@ -8,8 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.http import HttpRequest
 
+from opora.access import acting_user, organisation_id_of
 from opora.audit.models import ViewEvent, ViewOutcome
-from opora.core.access import acting_user, organisation_id_of
 
 
 def _log(request: HttpRequest, record: Model | None, outcome: str, organisation_id: int | None) -> None:

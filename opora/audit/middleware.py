@@ -5,9 +5,9 @@ from django.core.handlers.exception import get_exception_response
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_resolver, get_urlconf
 
+from opora.access import records_shown
 from opora.audit.context import acting_as
 from opora.audit.log import log_forbidden, log_view
-from opora.core.access import records_shown
 
 
 class AuditActorMiddleware:

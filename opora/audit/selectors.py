@@ -10,10 +10,10 @@ from typing import Any
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
+from opora.access import Perm, scope
 from opora.accounts.models import User
 from opora.audit.forms import SYSTEM
 from opora.audit.models import ChangeEvent, ViewEvent
-from opora.core.access import Perm, scope
 
 
 def staff_of(user: User) -> QuerySet[User]:

@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from opora.access import Perm, acting_user, require
 from opora.audit.forms import AuditFilterForm, record_number
 from opora.audit.models import ChangeAction, ViewOutcome
 from opora.audit.presenters import Names, change_rows, looked_at, mentioned_records, recorded_names, view_rows
 from opora.audit.selectors import changes_for, filtered, page_before, staff_of, views_for
-from opora.core.access import Perm, acting_user, require
 from opora.core.htmx import htmx_partial
 
 PAGE_SIZE = 50

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
@@ -6,13 +7,24 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
+        from opora.access import Perm
         from opora.audit.registry import register
         from opora.cases import models
         from opora.cases.family import cases_of
+        from opora.cases.panels import home_tasks
         from opora.people import records
+        from opora.ui.registry import flag, home_panel, menu_entry
 
         # The family page shows each member's cases (the people app does not import this one).
         records.register(cases_of)
+
+        # The start page's open tasks, and the menu.
+        home_panel("tasks", template="cases/_home_tasks.html", order=100, context=home_tasks)
+        menu_entry(
+            "referrals", label=_("Referrals"), url_name="referral_list", order=200, permission=Perm.REFERRAL_VIEW
+        )
+        menu_entry("cases", label=_("Cases"), url_name="case_list", order=300, permission=Perm.CASE_VIEW)
+        flag("case_work", Perm.CASE_WORK)
 
         register(models.Referral, organisation=lambda referral: referral.service.organisation_id)
         register(models.PersonLink, organisation=lambda link: link.service.organisation_id)

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from opora.access import Perm, scope
 from opora.cases.models import Case
-from opora.core.access import Perm, scope
 from opora.people.models import Person
 from opora.people.records import PersonRecord
 

@@ -1,7 +1,7 @@
 """Intake and case work: referrals and requests to a service, the head of service's triage decisions, cases
 and the states they move through, and the tasks the law starts at intake.
 
-How each is scoped (``opora.core.access``): a referral by the service it asks for, a case by its services, a
+How each is scoped (``opora.access``): a referral by the service it asks for, a case by its services, a
 triage decision by its referral, a transition by its case, a task by the service it is assigned to. All of
 them are about people: never reached through a monitoring role.
 """

@@ -2,16 +2,16 @@
 
 The counts here (open cases, places on the waiting list) are numbers about a service, used by the rules in
 ``opora.cases.services`` and shown beside records the user has already reached through the scoping module.
-Rows shown to a user come through ``opora.core.access.scope`` (``open_tasks``).
+Rows shown to a user come through ``opora.access.scope`` (``open_tasks``).
 """
 
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from opora.access import Perm, scope
 from opora.accounts.models import User
 from opora.cases.models import OPEN_STATES, UNDECIDED, WAITING_ORDER, Case, CaseTask, Referral, ReferralStatus
-from opora.core.access import Perm, scope
 from opora.organisation.models import Membership, Role, Service
 from opora.people.models import Person, PersonKind
 

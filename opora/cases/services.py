@@ -2,7 +2,7 @@
 head of service's four triage decisions, each move of a case from one state to the next, and completing a
 task.
 
-Each function checks the permission through ``opora.core.access`` (a refusal is ``PermissionDenied``), runs
+Each function checks the permission through ``opora.access`` (a refusal is ``PermissionDenied``), runs
 in a transaction, locks the record it changes so that two people deciding at once cannot both succeed, and
 raises ``ValidationError`` — keyed by the form field it is about, where there is one — when a rule says no.
 The audit trail records each change under the acting user.
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
 
+from opora.access import Perm, has_permission, has_permission_on, scope
 from opora.accounts.models import User
 from opora.accounts.tasks import send_prepared_email
 from opora.audit.context import acting_as
@@ -67,7 +68,6 @@ from opora.cases.selectors import (
     waiting_ahead,
 )
 from opora.cases.signals import referral_recorded
-from opora.core.access import Perm, has_permission, has_permission_on, scope
 from opora.core.conflicts import StaleEdit
 from opora.organisation.models import Role, Service, ServiceKind
 from opora.people.models import Person, PersonKind

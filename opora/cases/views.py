@@ -21,6 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from opora.access import (
+    Perm,
+    acting_user,
+    get_for_user_or_404,
+    has_permission,
+    has_permission_on,
+    organisation_of,
+    require,
+    scope,
+)
 from opora.accounts.models import User
 from opora.cases.forms import (
     ActivityFormSet,
@@ -100,16 +110,6 @@ from opora.cases.services import (
     referral_waitlist,
 )
 from opora.cases.services import task_complete as mark_task_done
-from opora.core.access import (
-    Perm,
-    acting_user,
-    get_for_user_or_404,
-    has_permission,
-    has_permission_on,
-    organisation_of,
-    require,
-    scope,
-)
 from opora.core.conflicts import conflict, differences
 from opora.core.forms import parse_id, parse_ids
 from opora.core.htmx import htmx_partial

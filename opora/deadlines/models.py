@@ -68,7 +68,7 @@ class Notification(models.Model):
     soon, passed), however many days the item stays open: a reminder every day would bury the rest.
     ``day`` is the Sofia day it was written, which the e-mail of that day collects."""
 
-    # Reached only by the person it was written for (``opora.core.access.scope``).
+    # Reached only by the person it was written for (``opora.access.scope``).
     scope_by = "owner"
 
     user = models.ForeignKey(

@@ -1,7 +1,7 @@
 """Reads for the deadline pages and the notification job: the organisation's values of the time limits, the
 facts of cases and tasks the engine needs, and the items due for a user.
 
-Every case and task shown to a user is reached through ``opora.core.access.scope``; the facts are then read
+Every case and task shown to a user is reached through ``opora.access.scope``; the facts are then read
 for those rows only, in a constant number of queries however many there are. The notification job, which
 acts for nobody, reads every open case (``all_open_items``).
 """
@@ -16,9 +16,9 @@ from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from opora.access import Perm, scope
 from opora.accounts.models import User
 from opora.cases.models import OPEN_STATES, Case, CaseTask, CaseTransition, PlanReview, Referral
-from opora.core.access import Perm, scope
 from opora.deadlines.engine import (
     CaseFacts,
     DueItem,

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from opora.access import Perm, has_permission
 from opora.accounts.models import User
 from opora.audit.context import acting_as
-from opora.core.access import Perm, has_permission
 from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem, local_day
 from opora.deadlines.models import DeadlineRule, Notification, rules_version

@@ -1,6 +1,6 @@
 """Pages of the deadline app: the administrator's time limits, "My tasks", "Overdue" and the notifications.
 
-Cases and tasks come through ``opora.core.access.scope`` (in ``opora.deadlines.selectors``); the time limits
+Cases and tasks come through ``opora.access.scope`` (in ``opora.deadlines.selectors``); the time limits
 are the acting administrator's organisation's; notifications are the acting user's own.
 """
 
@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from opora.access import Perm, acting_user, organisation_of, require, scope
 from opora.accounts.models import User
-from opora.core.access import Perm, acting_user, organisation_of, require, scope
 from opora.core.conflicts import StaleEdit
 from opora.core.forms import parse_id
 from opora.deadlines.engine import DueItem

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from opora.accounts.models import User
-from opora.core.access import (
+from opora.access import (
     Perm,
     acting_user,
     forget_memberships,
@@ -20,6 +19,7 @@ from opora.core.access import (
     require,
     scope,
 )
+from opora.accounts.models import User
 from opora.organisation.forms import (
     MembershipFormSet,
     NewStaffForm,

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
@@ -8,8 +9,10 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from opora.access import Perm
         from opora.audit.registry import register
         from opora.people.search_index import after_migrate
+        from opora.ui.registry import menu_entry
 
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="people_search_index")
         from opora.people.models import Household, HouseholdMember, Person, PersonMerge, Relationship
@@ -27,3 +30,4 @@ class PeopleConfig(AppConfig):
         register(Relationship, organisation=lambda relationship: relationship.person.organisation_id)
         register(HouseholdMember, organisation=lambda member: member.household.organisation_id)
         register(PersonMerge, organisation=lambda merge: merge.survivor.organisation_id)
+        menu_entry("people", label=_("People"), url_name="person_list", order=100, permission=Perm.PERSON_VIEW)

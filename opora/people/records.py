@@ -2,7 +2,7 @@
 that show a person or a family on one screen.
 
 The people app imports none of those apps: each registers, when it is ready, a function that returns its
-records of a list of people *as the user may see them* (it scopes them with ``opora.core.access.scope``).
+records of a list of people *as the user may see them* (it scopes them with ``opora.access.scope``).
 """
 
 from collections.abc import Callable, Iterable

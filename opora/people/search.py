@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from opora.core.access import Perm, scope
+from opora.access import Perm, scope
 from opora.core.transliteration import fold, search_key
 from opora.organisation.models import Organisation
 from opora.people.models import IdentityKind, NameWord, Person, Sex, identifier_digest
@@ -459,7 +459,7 @@ def search_people(user: Any, text: str, *, limit: int = 50) -> list[Person]:
 
 
 def rank_people(people: QuerySet[Person], text: str, *, limit: int = 50) -> list[Person]:
-    """``search_people`` over a queryset already scoped (``opora.core.access.scope``)."""
+    """``search_people`` over a queryset already scoped (``opora.access.scope``)."""
     query = parse_query(text)
     if not query.has_conditions:
         return []

@@ -1,5 +1,5 @@
 """Reads of people that more than one page needs. Every queryset passed in is already scoped
-(``opora.core.access.scope``); these only narrow it."""
+(``opora.access.scope``); these only narrow it."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from opora.core.access import Perm, scope
+from opora.access import Perm, scope
 from opora.organisation.models import Service
 from opora.people.models import (
     Household,

@@ -1,16 +1,18 @@
 """Writes that touch several records or enforce a rule: registering a person, relating two people,
-households. Each runs in a transaction and calls ``full_clean()`` on what it saves."""
+households. Each checks its permission for the user ``by`` who asks (a refusal is ``PermissionDenied``),
+as the case work's services do, runs in a transaction and calls ``full_clean()`` on what it saves."""
 
 import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opora.access import Perm, has_permission, has_permission_on
 from opora.accounts.models import User
 from opora.audit.context import acting_as
 from opora.audit.models import ChangeEvent
@@ -29,9 +31,20 @@ from opora.people.models import (
 from opora.places.models import Settlement
 
 
+def _allow(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _allow_on(by: User, permission: str, *people: Person) -> None:
+    """Refuse unless each of ``people`` is in the user's scope for ``permission``."""
+    _allow(all(has_permission_on(by, permission, person) for person in people))
+
+
 @transaction.atomic
-def person_register(*, person: Person, service: Service) -> Person:
+def person_register(*, person: Person, service: Service, by: User) -> Person:
     """Save a new person (validated, with the identifier already set) as worked with by ``service``."""
+    _allow(has_permission(by, Perm.PERSON_MANAGE, service))
     if service.organisation_id != person.organisation_id:
         raise ValueError("the service belongs to another organisation")
     person.full_clean()
@@ -94,11 +107,12 @@ def _check_person_fresh(current: Person, version: str) -> None:
 
 
 @transaction.atomic
-def person_update(*, person: Person, version: str) -> Person:
+def person_update(*, person: Person, version: str, by: User) -> Person:
     """Save the changes to a person read at ``version`` (the record's last change, as the form carried it):
     refused (``StaleEdit``) when someone saved the person since, checked under the row's lock so that of two
     saves at once the second sees the first. When an unborn child is born (registered now as a child), the
     mother recorded with the pregnancy becomes a "mother" relation, so that she stays in the family."""
+    _allow_on(by, Perm.PERSON_MANAGE, person)
     before = Person.objects.select_for_update().get(pk=person.pk)
     _check_person_fresh(before, version)
     person.full_clean()
@@ -113,6 +127,7 @@ def person_update(*, person: Person, version: str) -> Person:
                 relative=Person.objects.get(pk=before.mother_id),
                 kind=RelationshipKind.MOTHER,
                 start_date=person.birth_date,
+                by=by,
             )
     return person
 
@@ -125,8 +140,12 @@ def relationship_add(
     kind: str,
     start_date: datetime.date | None = None,
     end_date: datetime.date | None = None,
+    by: User,
 ) -> Relationship:
-    """Record that ``relative`` is ``person``'s ``kind`` (his mother, her grandparent…)."""
+    """Record that ``relative`` is ``person``'s ``kind`` (his mother, her grandparent…): the user edits
+    ``person`` and may see ``relative``."""
+    _allow_on(by, Perm.PERSON_MANAGE, person)
+    _allow_on(by, Perm.PERSON_VIEW, relative)
     relationship = Relationship(person=person, relative=relative, kind=kind, start_date=start_date, end_date=end_date)
     relationship.full_clean()
     relationship.save()
@@ -134,8 +153,11 @@ def relationship_add(
 
 
 @transaction.atomic
-def household_join(*, person: Person, household: Household, start_date: datetime.date | None = None) -> HouseholdMember:
+def household_join(
+    *, person: Person, household: Household, start_date: datetime.date | None = None, by: User
+) -> HouseholdMember:
     """Add ``person`` to an existing household of the same organisation."""
+    _allow_on(by, Perm.PERSON_MANAGE, person)
     member = HouseholdMember(household=household, person=person, start_date=start_date)
     member.full_clean()
     member.save()
@@ -150,12 +172,14 @@ def household_create(
     settlement: Settlement | None = None,
     address: str = "",
     start_date: datetime.date | None = None,
+    by: User,
 ) -> HouseholdMember:
     """Create a household in the person's organisation with the person as its first member."""
+    _allow_on(by, Perm.PERSON_MANAGE, person)
     household = Household(organisation_id=person.organisation_id, name=name, settlement=settlement, address=address)
     household.full_clean()
     household.save()
-    return household_join(person=person, household=household, start_date=start_date)
+    return household_join(person=person, household=household, start_date=start_date, by=by)
 
 
 # The survivor's empty fields that the duplicate's values fill.
@@ -203,6 +227,7 @@ def person_merge(*, survivor: Person, duplicate: Person, by: User, reason: str) 
     moves to the survivor, the survivor's empty details are filled from the duplicate, and the duplicate is
     kept, marked as merged. What moved is written on the returned ``PersonMerge``; each change is in the
     audit trail under ``by``."""
+    _allow_on(by, Perm.PERSON_MERGE, survivor, duplicate)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Say why the two records are the same person."))

@@ -16,8 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from opora.cases.selectors import casework_of
-from opora.core.access import (
+from opora.access import (
     Perm,
     acting_user,
     get_for_user_or_404,
@@ -27,6 +26,7 @@ from opora.core.access import (
     require,
     scope,
 )
+from opora.cases.selectors import casework_of
 from opora.core.conflicts import StaleEdit, conflict, differences
 from opora.core.forms import parse_id
 from opora.core.pagination import capped_page
@@ -208,7 +208,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
             candidates = _candidates(request, form.save(commit=False))
         if not candidates:
             try:
-                person = person_register(person=form.save(commit=False), service=form.cleaned_data["service"])
+                person = person_register(
+                    person=form.save(commit=False), service=form.cleaned_data["service"], by=acting_user(request)
+                )
             except IdentifierTaken:
                 form.refuse_taken_identifier()
             else:
@@ -269,7 +271,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         typed = form.save(commit=False)
         try:
-            person_update(person=typed, version=form.cleaned_data.get("version") or "")
+            person_update(person=typed, version=form.cleaned_data.get("version") or "", by=acting_user(request))
         except StaleEdit as stale:
             rows = _person_differences(form, stale.current, typed, can_see_identifier)
             form = _rebased_person_form(request, stale, can_see_identifier)
@@ -340,6 +342,7 @@ def relationship_create(request: HttpRequest, pk: int) -> HttpResponse:
             kind=relationship.kind,
             start_date=relationship.start_date,
             end_date=relationship.end_date,
+            by=acting_user(request),
         )
         messages.success(request, _("The relation has been added."))
         return redirect("person_detail", pk=person.pk)
@@ -381,7 +384,9 @@ def household_member_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["household"] is not None:
-            household_join(person=person, household=data["household"], start_date=data["start_date"])
+            household_join(
+                person=person, household=data["household"], start_date=data["start_date"], by=acting_user(request)
+            )
         else:
             household_create(
                 person=person,
@@ -389,6 +394,7 @@ def household_member_create(request: HttpRequest, pk: int) -> HttpResponse:
                 settlement=data["settlement"],
                 address=data["address"],
                 start_date=data["start_date"],
+                by=acting_user(request),
             )
         messages.success(request, _("The person has been added to the household."))
         return redirect("person_detail", pk=person.pk)

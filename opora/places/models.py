@@ -36,7 +36,7 @@ class Region(models.Model):
     """A region (област), e.g. RSE for Ruse; 28 in all."""
 
     # No ``scope_by``: reference data that every user reads. Query it directly, never through
-    # ``opora.core.access.scope()``, which returns nothing for a model without a scope.
+    # ``opora.access.scope()``, which returns nothing for a model without a scope.
 
     code = models.CharField(
         _("code"), max_length=3, unique=True, validators=[RegexValidator(REGION_CODE, _("Three capital letters."))]

@@ -92,7 +92,10 @@ def test_a_social_worker_registers_a_child_after_a_typo_in_the_egn(
 def test_a_psychologist_sees_the_egn_masked(new_context: CreateContextCallback, site: str, world: World) -> None:
     martin = make_person(world.own, "Мартин", "Колев", birth_date=BIRTH_DATE)
     relationship_add(
-        person=martin, relative=make_person(world.own, "Петя", "Колева", sex="female"), kind=RelationshipKind.MOTHER
+        person=martin,
+        relative=make_person(world.own, "Петя", "Колева", sex="female"),
+        kind=RelationshipKind.MOTHER,
+        by=world.users[Role.ADMINISTRATOR],
     )
     context = new_context(**DESKTOP_CONTEXT)
     page: Page = context.new_page()

@@ -14,9 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from opora.accounts.models import User
 from opora.core.identifiers import fake_egn
 from opora.core.phones import normalise_phone
-from opora.organisation.models import Organisation, Service
+from opora.organisation.models import Organisation, Role, Service
 from opora.people.models import Household, IdentityKind, Person, PersonKind, RelationshipKind
 from opora.people.services import household_create, household_join, person_register, relationship_add
 from opora.places.ekatte import load_shipped_extract
@@ -138,12 +139,16 @@ class Command(BaseCommand):
         today = timezone.localdate()
         ruse = Settlement.objects.get(ekatte=RUSE_EKATTE)
         services = {service.name: service for service in Service.objects.filter(organisation=organisation)}
+        # Recorded as the organisation's administrator would, who may register people in every service.
+        by = User.objects.filter(organisation=organisation, memberships__role=Role.ADMINISTRATOR).order_by("pk").first()
+        if by is None:
+            raise CommandError("The demo organisation has no administrator: manage.py load_demo")
         people: dict[str, Person] = {}
         for spec in PEOPLE:
             person = _person(spec, organisation, ruse, today, rng, people)
-            people[spec.key] = person_register(person=person, service=services[spec.service])
+            people[spec.key] = person_register(person=person, service=services[spec.service], by=by)
         for person_key, relative_key, kind in RELATIONS:
-            relationship_add(person=people[person_key], relative=people[relative_key], kind=kind)
+            relationship_add(person=people[person_key], relative=people[relative_key], kind=kind, by=by)
         since = today - datetime.timedelta(days=9 * 365)
         home = household_create(
             person=people["petya"],
@@ -151,11 +156,12 @@ class Command(BaseCommand):
             settlement=ruse,
             address=DRUZHBA,
             start_date=since,
+            by=by,
         ).household
-        household_join(person=people["donka"], household=home, start_date=since)
+        household_join(person=people["donka"], household=home, start_date=since, by=by)
         # Мартин has lived there since he was born.
-        household_join(person=people["martin"], household=home, start_date=people["martin"].birth_date or since)
-        _household_of(people["silvia"], "Семейство Маринови", ruse, "кв. „Средна кула“, ул. „Тих кът“ 4", today)
+        household_join(person=people["martin"], household=home, start_date=people["martin"].birth_date or since, by=by)
+        _household_of(people["silvia"], "Семейство Маринови", ruse, "кв. „Средна кула“, ул. „Тих кът“ 4", today, by)
 
 
 def _person(
@@ -201,7 +207,9 @@ def _e164(phone: str) -> str:
     return normalise_phone(phone) if phone else ""
 
 
-def _household_of(person: Person, name: str, settlement: Settlement, address: str, today: datetime.date) -> Household:
+def _household_of(
+    person: Person, name: str, settlement: Settlement, address: str, today: datetime.date, by: User
+) -> Household:
     return household_create(
-        person=person, name=name, settlement=settlement, address=address, start_date=today.replace(day=1)
+        person=person, name=name, settlement=settlement, address=address, start_date=today.replace(day=1), by=by
     ).household

@@ -3,7 +3,8 @@
 Every list, search, report and export reaches its rows through ``scope()``; every page that shows one
 record fetches it through ``get_for_user_or_404()``. Rules:
 
-- deny unless allowed: a permission not granted to a role below is refused;
+- deny unless allowed: a permission no app granted to a role (``grant()`` in the app's ``permissions.py``)
+  is refused;
 - a user sees only records of the services they belong to; the organisation administrator sees every
   service of the organisation;
 - monitoring-and-evaluation users see aggregates, never names: person-level records are never in
@@ -18,7 +19,8 @@ surviving person is), "person" (a record about one person, visible when
 that person is), "members" (a record of several people, visible when one of them is), "referral" (a record
 about a referral, visible when the referral is), "case" (a record about a case, visible when the case is) or
 "owner" (a record written for one user, such as a notification: theirs alone, whatever their roles).
-Later apps add their models the same way.
+"organisation" and "owner" are built in; the app that owns each of the others declares its paths with
+``scope_path()`` in its ``permissions.py`` (``opora.access.registry``), and later apps add theirs the same way.
 """
 
 from collections.abc import Callable, Iterator
@@ -35,79 +37,9 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
+from opora.access.registry import DENIED_HOOKS, ROLE_PERMISSIONS, SCOPE_PATHS, Perm
 from opora.accounts.models import User
 from opora.organisation.models import Membership, Organisation, Role, Service
-
-
-class Perm:
-    """The permissions Opora checks. Names read as "<thing>.<verb>"."""
-
-    HOME = "home.view"
-    SERVICE_VIEW = "service.view"
-    SERVICE_MANAGE = "service.manage"
-    PROGRAMME_VIEW = "programme.view"
-    PROGRAMME_MANAGE = "programme.manage"
-    STAFF_VIEW = "staff.view"
-    STAFF_MANAGE = "staff.manage"
-    ORGANISATION_MANAGE = "organisation.manage"
-    AUDIT_VIEW = "audit.view"
-    PERSON_VIEW = "person.view"
-    PERSON_MANAGE = "person.manage"
-    IDENTIFIER_VIEW = "identifier.view"
-    PERSON_MERGE = "person.merge"
-    AGGREGATE_VIEW = "aggregate.view"
-    REFERRAL_VIEW = "referral.view"
-    REFERRAL_MANAGE = "referral.manage"
-    REFERRAL_TRIAGE = "referral.triage"
-    CASE_VIEW = "case.view"
-    CASE_WORK = "case.work"
-    CASE_APPROVE = "case.approve"
-
-
-_CASEWORK = {Perm.HOME, Perm.SERVICE_VIEW, Perm.PROGRAMME_VIEW, Perm.PERSON_VIEW, Perm.PERSON_MANAGE}
-# The full ЕГН or ЛНЧ: for the roles that deal with institutions in the person's name (referrals, reports
-# to the child-protection department, contracts). Everyone else sees it masked.
-_IDENTIFIERS = {Perm.IDENTIFIER_VIEW}
-# Referrals and cases. Reading them: everyone who works with the children of the service (psychologists and
-# pedagogues are on the multidisciplinary teams). Recording referrals and moving a case through assessment
-# and plan: the roles that manage cases. Triage, the start of support (the plan in force), closing and
-# reopening: the head of the service, who answers for capacity and the waiting list (ЗСУ чл. 79–80).
-_CASES_READ = {Perm.REFERRAL_VIEW, Perm.CASE_VIEW}
-_CASES_WORK = _CASES_READ | {Perm.REFERRAL_MANAGE, Perm.CASE_WORK}
-_CASES_HEAD = _CASES_WORK | {Perm.REFERRAL_TRIAGE, Perm.CASE_APPROVE}
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.ADMINISTRATOR: frozenset(
-        _CASEWORK
-        | {
-            Perm.SERVICE_MANAGE,
-            Perm.PROGRAMME_MANAGE,
-            Perm.STAFF_VIEW,
-            Perm.STAFF_MANAGE,
-            Perm.ORGANISATION_MANAGE,
-            Perm.AUDIT_VIEW,
-            Perm.AGGREGATE_VIEW,
-            Perm.PERSON_MERGE,
-        }
-        | _IDENTIFIERS
-        | _CASES_HEAD
-    ),
-    # Merging two records of one person: the head of the service and the administrator.
-    Role.HEAD: frozenset(
-        _CASEWORK | _IDENTIFIERS | _CASES_HEAD | {Perm.STAFF_VIEW, Perm.AGGREGATE_VIEW, Perm.PERSON_MERGE}
-    ),
-    Role.SOCIAL_WORKER: frozenset(_CASEWORK | _IDENTIFIERS | _CASES_WORK),
-    Role.PSYCHOLOGIST: frozenset(_CASEWORK | _CASES_READ),
-    Role.PEDAGOGUE: frozenset(_CASEWORK | _CASES_READ),
-    Role.FOSTER_CARE: frozenset(_CASEWORK | _IDENTIFIERS | _CASES_WORK),
-    # The volunteer coordinator pairs volunteers with children (a later issue); not the case files.
-    Role.VOLUNTEER_COORDINATOR: frozenset(_CASEWORK),
-    # A volunteer sees only their own pairing (a later issue); nothing of the services themselves.
-    Role.VOLUNTEER: frozenset({Perm.HOME}),
-    # Monitoring and evaluation: aggregates and the list of services, never a name.
-    Role.MONITORING: frozenset({Perm.HOME, Perm.SERVICE_VIEW, Perm.PROGRAMME_VIEW, Perm.AGGREGATE_VIEW}),
-}
-
 
 # The roles are read on every request: they are kept in Django's cache (shared by the app servers when
 # REDIS_URL is set) and forgotten when a membership or the user changes. The time limit bounds how long
@@ -213,9 +145,9 @@ def _scope_filter(how: str, model: type[Model], organisation_id: int, service_id
         if service_ids is None:
             return Q(pk=organisation_id)
         return Q(pk=organisation_id) & Q(pk__in=model._base_manager.filter(services__in=service_ids).values("pk"))
-    if how not in _SCOPE_PATHS:
-        raise ValueError(f"unknown scope_by {how!r}")
-    organisation_path, service_path, many = _SCOPE_PATHS[how]
+    if how not in SCOPE_PATHS:
+        raise ValueError(f"unknown scope_by {how!r}: no app declares it with scope_path() in its permissions.py")
+    organisation_path, service_path, many = SCOPE_PATHS[how]
     condition = Q(**{organisation_path: organisation_id})
     if service_ids is None:
         return condition
@@ -225,29 +157,14 @@ def _scope_filter(how: str, model: type[Model], organisation_id: int, service_id
     return condition & Q(**{service_path: service_ids})
 
 
-_SCOPE_PATHS = {
-    # how: (the path to the organisation, the path to the services, whether that path is many-valued)
-    "self": ("organisation_id", "pk__in", False),
-    "service": ("service__organisation_id", "service_id__in", False),
-    "services": ("organisation_id", "services__in", True),
-    "staff": ("organisation_id", "memberships__service_id__in", True),
-    "membership": ("user__organisation_id", "service_id__in", False),
-    "person": ("person__organisation_id", "person__services__in", True),
-    "members": ("organisation_id", "members__services__in", True),
-    "survivor": ("survivor__organisation_id", "survivor__services__in", True),
-    "referral": ("referral__service__organisation_id", "referral__service_id__in", False),
-    "case": ("case__organisation_id", "case__services__in", True),
-}
-
-
 def organisation_id_of(record: Model) -> int | None:
     """The id of the organisation ``record`` belongs to, whoever asks (for the audit trail's owner)."""
     how = getattr(type(record), "scope_by", None)
     if how == "organisation":
         return record.pk
-    if how not in _SCOPE_PATHS:
+    if how not in SCOPE_PATHS:
         return None
-    path = _SCOPE_PATHS[how][0]
+    path = SCOPE_PATHS[how].organisation
     return type(record)._base_manager.filter(pk=record.pk).values_list(path, flat=True).first()
 
 
@@ -300,8 +217,6 @@ def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], p
     """One record the user may reach, or 404 — and a denied attempt on a real record is logged.
 
     A person-level record found is noted on the request; the view log records it if the page is shown."""
-    from opora.audit.log import log_view_denied
-
     found = scope(request.user, queryset, permission).filter(**lookup).first()
     if found is not None:
         answers = _scope_answers.get()
@@ -314,7 +229,8 @@ def get_for_user_or_404[M: Model](request: HttpRequest, queryset: QuerySet[M], p
         return found
     existing = queryset.model._base_manager.filter(**lookup).first()
     if existing is not None and request.user.is_authenticated:
-        log_view_denied(request, existing)
+        for hook in DENIED_HOOKS:  # the audit app's view log, plugged in from its ready()
+            hook(request, existing)
     raise Http404
 
 
@@ -339,8 +255,9 @@ def require[R: HttpResponseBase](permission: str) -> Callable[[Callable[..., R]]
     return decorator
 
 
-def visible_services(user: Any, permission: str = Perm.SERVICE_VIEW) -> QuerySet[Service]:
-    return scope(user, Service.objects.all(), permission)
+def visible_services(user: Any, permission: str | None = None) -> QuerySet[Service]:
+    """The services the user may see (with ``Perm.SERVICE_VIEW`` unless another permission is given)."""
+    return scope(user, Service.objects.all(), permission or Perm.SERVICE_VIEW)
 
 
 def acting_user(request: HttpRequest) -> User:

@@ -1,0 +1,68 @@
+"""What the start page and the menu show, as the apps register it: the shell lists no app's pages.
+
+An app registers its menu entries and start-page panels from its ``AppConfig.ready()``. Each carries the
+permission it needs; the menu and the start page show only what the user's roles allow. ``order`` places
+an entry or a panel among those of the other apps (the gaps leave room for the apps to come).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    name: str  # also ``nav.<name>`` in templates: whether the user's menu has this entry
+    label: str | Promise
+    url_name: str
+    order: int
+    permission: str | None  # None: every logged-in user
+    badge: Callable[[HttpRequest], Any] | None  # a number shown beside the label (0 or None: none)
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    name: str
+    template: str  # included in the start page, with the panel's context as ``panel``
+    order: int
+    permission: str | None
+    context: Callable[[HttpRequest], dict[str, Any] | None]  # None: nothing to show
+
+
+MENU: dict[str, MenuEntry] = {}
+HOME_PANELS: dict[str, HomePanel] = {}
+# Names a template asks as ``nav.<name>`` that are not menu entries: name → permission.
+FLAGS: dict[str, str] = {}
+
+
+def menu_entry(
+    name: str,
+    *,
+    label: str | Promise,
+    url_name: str,
+    order: int,
+    permission: str | None = None,
+    badge: Callable[[HttpRequest], Any] | None = None,
+) -> None:
+    """Add an entry to the menu (registered again under one name, it replaces the first)."""
+    MENU[name] = MenuEntry(name, label, url_name, order, permission, badge)
+
+
+def home_panel(
+    name: str,
+    *,
+    template: str,
+    order: int,
+    context: Callable[[HttpRequest], dict[str, Any] | None],
+    permission: str | None = None,
+) -> None:
+    """Add a panel to the start page."""
+    HOME_PANELS[name] = HomePanel(name, template, order, permission, context)
+
+
+def flag(name: str, permission: str) -> None:
+    """Let templates ask ``nav.<name>``: whether the user holds ``permission`` anywhere."""
+    FLAGS[name] = permission
