@@ -41,7 +41,7 @@ def test_the_right_password_logs_in(world: World) -> None:
     client = Client()
     response = attempt(client, "social_worker", PASSWORD)
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("ui:home")).status_code == 200
 
 
 def lock_out(username: str, address: str = "203.0.113.7") -> None:
@@ -107,23 +107,23 @@ def require_mfa_for(world: World, role: str) -> None:
 def test_a_role_that_requires_mfa_is_sent_to_set_it_up(world: World) -> None:
     require_mfa_for(world, Role.SOCIAL_WORKER)
     client = world.client_for(Role.SOCIAL_WORKER)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("ui:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
     # Sent to set it up, not logged out, and every other page sends there too.
     assert logged_in_as(client) == world.users[Role.SOCIAL_WORKER].pk
-    assert client.get(reverse("person_list"))["Location"] == reverse("mfa_activate_totp")
+    assert client.get(reverse("people:person_list"))["Location"] == reverse("mfa_activate_totp")
 
 
 def test_roles_without_the_policy_are_not_asked_for_mfa(world: World) -> None:
     require_mfa_for(world, Role.SOCIAL_WORKER)
-    assert world.client_for(Role.PSYCHOLOGIST).get(reverse("home")).status_code == 200
+    assert world.client_for(Role.PSYCHOLOGIST).get(reverse("ui:home")).status_code == 200
 
 
 def test_a_user_with_totp_passes_the_mfa_policy(world: World) -> None:
     require_mfa_for(world, Role.SOCIAL_WORKER)
     TOTP.activate(world.users[Role.SOCIAL_WORKER], generate_totp_secret())
-    assert world.client_for(Role.SOCIAL_WORKER).get(reverse("home")).status_code == 200
+    assert world.client_for(Role.SOCIAL_WORKER).get(reverse("ui:home")).status_code == 200
 
 
 def test_the_mfa_setup_page_itself_stays_reachable(world: World) -> None:
@@ -137,9 +137,9 @@ def test_the_mfa_setup_page_itself_stays_reachable(world: World) -> None:
 def test_a_session_ends_after_idle_time(world: World) -> None:
     client = Client()
     attempt(client, "social_worker", PASSWORD)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("ui:home")).status_code == 200
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
-    response = client.get(reverse("home"))
+    response = client.get(reverse("ui:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
     assert logged_in_as(client) is None
@@ -149,7 +149,7 @@ def test_a_request_a_minute_later_extends_the_idle_timeout(world: World, clock: 
     client = Client()
     attempt(client, "social_worker", PASSWORD)
     clock.advance(minutes=10)
-    client.get(reverse("home"))
+    client.get(reverse("ui:home"))
     remaining = Session.objects.get().expire_date - clock.now
     assert remaining > timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
@@ -157,21 +157,21 @@ def test_a_request_a_minute_later_extends_the_idle_timeout(world: World, clock: 
 def test_requests_within_a_minute_do_not_rewrite_the_session(world: World, clock: Clock) -> None:
     client = Client()
     attempt(client, "social_worker", PASSWORD)
-    client.get(reverse("home"))
+    client.get(reverse("ui:home"))
     written = Session.objects.get().expire_date
     clock.advance(seconds=30)
-    client.get(reverse("home"))
+    client.get(reverse("ui:home"))
     assert Session.objects.get().expire_date == written
 
 
 def test_sensitive_pages_ask_for_the_password_again(world: World) -> None:
     client = world.client_for(Role.ADMINISTRATOR)  # logged in without a fresh password entry
-    response = client.get(reverse("staff_create"))
+    response = client.get(reverse("organisation:staff_create"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     # Only the password is asked again: the session stays, and so do the pages that are not sensitive.
     assert logged_in_as(client) == world.users[Role.ADMINISTRATOR].pk
-    assert client.get(reverse("staff_list")).status_code == 200
+    assert client.get(reverse("organisation:staff_list")).status_code == 200
 
 
 def reauthenticate(client: Client, password: str = PASSWORD):
@@ -189,9 +189,9 @@ def test_after_entering_the_password_again_sensitive_pages_open(world: World) ->
     client = Client()
     attempt(client, "administrator", PASSWORD)
     assert reauthenticate(client, "wrong").status_code == 200
-    assert client.get(reverse("staff_create")).status_code == 302
+    assert client.get(reverse("organisation:staff_create")).status_code == 302
     reauthenticate(client)
-    assert client.get(reverse("staff_create")).status_code == 200
+    assert client.get(reverse("organisation:staff_create")).status_code == 200
 
 
 def new_staff_form(world: World, **overrides: str) -> dict[str, str]:
@@ -222,7 +222,7 @@ def test_a_new_staff_member_is_welcomed_by_the_task_worker_not_the_request(
 ) -> None:
     # Transactional: the task is enqueued on commit, and the worker closes connections as it would in production.
     client = logged_in_afresh("administrator")
-    response = client.post(reverse("staff_create"), new_staff_form(world))
+    response = client.post(reverse("organisation:staff_create"), new_staff_form(world))
     assert response.status_code == 302
     member = User.objects.get(username="nova")
     assert member.memberships.get().service == world.own
@@ -239,7 +239,7 @@ def test_a_new_staff_member_is_welcomed_by_the_task_worker_not_the_request(
 
 def test_a_refused_staff_form_keeps_what_was_typed(world: World) -> None:
     client = logged_in_afresh("administrator")
-    response = client.post(reverse("staff_create"), new_staff_form(world, password="short"))
+    response = client.post(reverse("organisation:staff_create"), new_staff_form(world, password="short"))
     assert response.status_code == 200
     form = response.context["form"]
     assert "password" in form.errors
@@ -318,7 +318,7 @@ def test_a_totp_secret_is_stored_encrypted_and_login_with_it_still_works(world: 
     assert attempt(client, "social_worker", PASSWORD).status_code == 302
     response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("ui:home")).status_code == 200
 
 
 def test_the_migration_encrypts_secrets_stored_in_the_clear_and_only_those(world: World) -> None:

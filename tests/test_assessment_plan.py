@@ -469,7 +469,7 @@ def test_the_second_of_two_colleagues_is_told_and_shown_the_change_and_keeps_wha
     world: World, case: Case
 ) -> None:
     version = save_assessment(case, worker(world), summary="Начало.")
-    url = reverse("case_assessment", args=[case.pk])
+    url = reverse("cases:case_assessment", args=[case.pk])
     worker_page, head_page = client(world, Role.SOCIAL_WORKER), client(world, Role.HEAD)
     # Both open the form at the same version.
     for page in (worker_page, head_page):
@@ -483,7 +483,7 @@ def test_the_second_of_two_colleagues_is_told_and_shown_the_change_and_keeps_wha
     content = second.content.decode()
     assert "Someone else saved this document while you were editing it" in content
     assert "after you opened it" in content
-    assert reverse("assessment_detail", args=[version.pk]) in content
+    assert reverse("cases:assessment_detail", args=[version.pk]) in content
     assert ("Overall risk", "High", "Low") in second.context["conflict"]["rows"]
     form = second.context["form"]
     assert form["summary"].value() == "Работникът: нисък риск."
@@ -505,7 +505,7 @@ def test_approving_a_page_read_before_a_change_is_refused(world: World, case: Ca
     save_assessment(case, worker(world), summary="Допълнено.")
 
     response = client(world, Role.HEAD).post(
-        reverse("assessment_approve", args=[version.pk]), {"edit_version": stale_reading}
+        reverse("cases:assessment_approve", args=[version.pk]), {"edit_version": stale_reading}
     )
 
     assert response.status_code == 200
@@ -521,29 +521,29 @@ def test_approving_a_page_read_before_a_change_is_refused(world: World, case: Ca
 
 def test_the_case_page_links_to_the_assessment_and_the_plan(world: World, case: Case) -> None:
     assessment = approved_assessment(case, worker(world), head(world))
-    content = client(world, Role.SOCIAL_WORKER).get(reverse("case_detail", args=[case.pk])).content.decode()
-    assert reverse("assessment_detail", args=[assessment.pk]) in content
-    assert reverse("case_assessment", args=[case.pk]) in content
-    assert reverse("case_plan", args=[case.pk]) in content
-    psychologist = client(world, Role.PSYCHOLOGIST).get(reverse("case_detail", args=[case.pk])).content.decode()
-    assert reverse("case_assessment", args=[case.pk]) not in psychologist
+    content = client(world, Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert reverse("cases:assessment_detail", args=[assessment.pk]) in content
+    assert reverse("cases:case_assessment", args=[case.pk]) in content
+    assert reverse("cases:case_plan", args=[case.pk]) in content
+    psychologist = client(world, Role.PSYCHOLOGIST).get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert reverse("cases:case_assessment", args=[case.pk]) not in psychologist
 
 
 def test_a_worker_writes_the_assessment_on_the_page(world: World, case: Case, child: Person) -> None:
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("case_assessment", args=[case.pk]),
+        reverse("cases:case_assessment", args=[case.pk]),
         assessment_post(Assessment(), based_on="", edit_version="", heard_children=[child.pk], summary="Готово."),
     )
     assessment = Assessment.objects.get(case=case)
     assert response.status_code == 302
-    assert response["Location"] == reverse("assessment_detail", args=[assessment.pk])
+    assert response["Location"] == reverse("cases:assessment_detail", args=[assessment.pk])
     assert list(assessment.heard_children.all()) == [child]
 
 
 def test_bad_input_on_the_assessment_is_shown_next_to_the_field_and_kept(world: World, case: Case) -> None:
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("case_assessment", args=[case.pk]),
+        reverse("cases:case_assessment", args=[case.pk]),
         assessment_post(
             Assessment(), based_on="", edit_version="", assessed_on=tomorrow, risk_level="", summary="Пази."
         ),
@@ -558,14 +558,14 @@ def test_bad_input_on_the_assessment_is_shown_next_to_the_field_and_kept(world: 
 def test_the_head_approves_on_the_page_and_a_worker_submits(world: World, case: Case) -> None:
     assessment = save_assessment(case, worker(world))
     submitted = client(world, Role.SOCIAL_WORKER).post(
-        reverse("assessment_submit", args=[assessment.pk]), {"edit_version": assessment.edit_version}
+        reverse("cases:assessment_submit", args=[assessment.pk]), {"edit_version": assessment.edit_version}
     )
     assert submitted.status_code == 302
     assessment.refresh_from_db()
-    page = client(world, Role.HEAD).get(reverse("assessment_detail", args=[assessment.pk]))
-    assert reverse("assessment_approve", args=[assessment.pk]) in page.content.decode()
+    page = client(world, Role.HEAD).get(reverse("cases:assessment_detail", args=[assessment.pk]))
+    assert reverse("cases:assessment_approve", args=[assessment.pk]) in page.content.decode()
     approved = client(world, Role.HEAD).post(
-        reverse("assessment_approve", args=[assessment.pk]), {"edit_version": assessment.edit_version}
+        reverse("cases:assessment_approve", args=[assessment.pk]), {"edit_version": assessment.edit_version}
     )
     assert approved.status_code == 302
     assessment.refresh_from_db()
@@ -575,11 +575,11 @@ def test_the_head_approves_on_the_page_and_a_worker_submits(world: World, case: 
 def test_an_old_version_is_read_only_and_points_to_the_newest(world: World, case: Case) -> None:
     first = approved_assessment(case, worker(world), head(world))
     second = save_assessment(case, worker(world))
-    page = client(world, Role.SOCIAL_WORKER).get(reverse("assessment_detail", args=[first.pk]))
+    page = client(world, Role.SOCIAL_WORKER).get(reverse("cases:assessment_detail", args=[first.pk]))
     content = page.content.decode()
     assert page.context["can_edit"] is False
     assert page.context["can_submit"] is False
-    assert reverse("assessment_detail", args=[second.pk]) in content
+    assert reverse("cases:assessment_detail", args=[second.pk]) in content
 
 
 def plan_post(case: Case, **changes: Any) -> dict[str, Any]:
@@ -615,7 +615,7 @@ def plan_post(case: Case, **changes: Any) -> dict[str, Any]:
 
 def test_a_worker_draws_up_the_plan_with_goals_and_activities_on_the_page(world: World, case: Case) -> None:
     approved_assessment(case, worker(world), head(world))
-    url = reverse("case_plan", args=[case.pk])
+    url = reverse("cases:case_plan", args=[case.pk])
     page = client(world, Role.SOCIAL_WORKER)
     refused = page.post(url, plan_post(case))
     assert refused.context["activity_forms"].forms[0].errors == {
@@ -635,7 +635,7 @@ def test_a_worker_draws_up_the_plan_with_goals_and_activities_on_the_page(world:
 
 
 def test_the_plan_page_asks_for_the_approved_assessment_first(world: World, case: Case) -> None:
-    response = client(world, Role.SOCIAL_WORKER).get(reverse("case_plan", args=[case.pk]))
+    response = client(world, Role.SOCIAL_WORKER).get(reverse("cases:case_plan", args=[case.pk]))
     assert "complete the assessment and have it approved first" in response.content.decode()
 
 
@@ -644,7 +644,7 @@ def test_a_review_on_the_page_with_a_change_leads_to_the_new_version(
 ) -> None:
     first, second = in_support.goals.order_by("position")
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("case_review", args=[case.pk]),
+        reverse("cases:case_review", args=[case.pk]),
         {
             "reviewed_on": timezone.localdate().isoformat(),
             "summary": "Напредък.",
@@ -654,29 +654,30 @@ def test_a_review_on_the_page_with_a_change_leads_to_the_new_version(
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("case_plan", args=[case.pk])
+    assert response["Location"] == reverse("cases:case_plan", args=[case.pk])
     assert case.plans.count() == 2
 
 
 def test_the_head_closes_the_case_with_an_outcome_on_the_page(world: World, case: Case) -> None:
     response = client(world, Role.HEAD).post(
-        reverse("case_transition", args=[case.pk]), {"to": "closed", "reason": "Целите са постигнати.", "outcome": ""}
+        reverse("cases:case_transition", args=[case.pk]),
+        {"to": "closed", "reason": "Целите са постигнати.", "outcome": ""},
     )
     assert response.context["form"].errors == {"outcome": ["Choose the outcome of the case."]}
     assert response.context["form"]["reason"].value() == "Целите са постигнати."
     client(world, Role.HEAD).post(
-        reverse("case_transition", args=[case.pk]),
+        reverse("cases:case_transition", args=[case.pk]),
         {"to": "closed", "reason": "Целите са постигнати.", "outcome": "goals_achieved"},
     )
     case.refresh_from_db()
     assert (case.state, case.outcome) == (CaseState.CLOSED, "goals_achieved")
 
 
-@pytest.mark.parametrize("name", ["assessment_print", "plan_print"])
+@pytest.mark.parametrize("name", ["cases:assessment_print", "cases:plan_print"])
 def test_the_printable_documents_are_plain_pages_with_a_print_stylesheet(
     world: World, case: Case, in_support: SupportPlan, name: str
 ) -> None:
-    record = in_support if name == "plan_print" else in_support.assessment
+    record = in_support if name == "cases:plan_print" else in_support.assessment
     url = reverse(name, args=[record.pk])
     with translation.override("bg"):
         response = client(world, Role.PEDAGOGUE).get(url, HTTP_ACCEPT_LANGUAGE="bg")
@@ -695,9 +696,9 @@ def test_a_worker_of_another_service_gets_404_for_the_documents_and_it_is_logged
     outsider = Client()
     outsider.force_login(world.outsider)  # type: ignore[arg-type]
     for url in (
-        reverse("assessment_detail", args=[in_support.assessment_id]),
-        reverse("plan_print", args=[in_support.pk]),
-        reverse("case_review", args=[case.pk]),
+        reverse("cases:assessment_detail", args=[in_support.assessment_id]),
+        reverse("cases:plan_print", args=[in_support.pk]),
+        reverse("cases:case_review", args=[case.pk]),
     ):
         assert outsider.get(url).status_code == 404
         assert ViewEvent.objects.filter(path=url, outcome=ViewOutcome.DENIED).exists()
@@ -717,7 +718,7 @@ def test_roles_without_case_access_reach_no_assessment_or_plan(
 def test_two_colleagues_editing_the_plan_the_second_is_told_and_keeps_her_goals(world: World, case: Case) -> None:
     approved_assessment(case, worker(world), head(world))
     version = save_plan(case, worker(world))
-    url = reverse("case_plan", args=[case.pk])
+    url = reverse("cases:case_plan", args=[case.pk])
     read = {"based_on": version.pk, "edit_version": version.edit_version, "goals-INITIAL_FORMS": "0"}
     first = client(world, Role.HEAD).post(url, plan_post(case, **read, **{"activities-0-partner": "Училището"}))
     assert first.status_code == 302
@@ -745,17 +746,17 @@ def test_the_psychologist_on_the_team_writes_and_submits_the_assessment_but_does
     case.team.add(psychologist)
     page = client(world, Role.PSYCHOLOGIST)
 
-    assert page.get(reverse("case_assessment", args=[case.pk])).status_code == 200
+    assert page.get(reverse("cases:case_assessment", args=[case.pk])).status_code == 200
     assessment = save_assessment(case, psychologist, summary="Тревожност в училище.")
-    assert page.get(reverse("assessment_submit", args=[assessment.pk])).status_code == 200
+    assert page.get(reverse("cases:assessment_submit", args=[assessment.pk])).status_code == 200
     document_submit(document=assessment, by=psychologist, edit_version=assessment.edit_version)
     with pytest.raises(PermissionDenied):
         document_approve(document=assessment, by=psychologist, edit_version=assessment.edit_version + 1)
-    assert page.get(reverse("assessment_approve", args=[assessment.pk])).status_code == 403
+    assert page.get(reverse("cases:assessment_approve", args=[assessment.pk])).status_code == 403
 
 
 def test_a_psychologist_who_is_not_on_the_team_still_only_reads_the_documents(world: World, case: Case) -> None:
     psychologist = world.users[Role.PSYCHOLOGIST]
     with pytest.raises(PermissionDenied):
         save_assessment(case, psychologist)
-    assert client(world, Role.PSYCHOLOGIST).get(reverse("case_assessment", args=[case.pk])).status_code == 403
+    assert client(world, Role.PSYCHOLOGIST).get(reverse("cases:case_assessment", args=[case.pk])).status_code == 403

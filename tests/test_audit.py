@@ -70,7 +70,7 @@ def test_creating_a_service_through_the_form_records_the_administrator_and_the_n
     world: World, admin: User, admin_client: Client
 ) -> None:
     data = service_form(world.own, name="ЦОП Бяла", municipality="Бяла", capacity=12, activity_types=["day_care"])
-    response = admin_client.post(reverse("service_create"), data)
+    response = admin_client.post(reverse("organisation:service_create"), data)
 
     assert response.status_code == 302
     service = Service.objects.get(name="ЦОП Бяла")
@@ -90,7 +90,8 @@ def test_changing_a_service_through_the_form_records_the_administrator_and_befor
 ) -> None:
     before = len(events_of(world.other))
     response = admin_client.post(
-        reverse("service_edit", args=[world.other.pk]), service_form(world.other, capacity=45, address="ул. Нова 1")
+        reverse("organisation:service_edit", args=[world.other.pk]),
+        service_form(world.other, capacity=45, address="ул. Нова 1"),
     )
 
     assert response.status_code == 302
@@ -105,7 +106,7 @@ def test_changing_a_service_through_the_form_records_the_administrator_and_befor
 
 def test_saving_a_service_unchanged_records_nothing(world: World, admin_client: Client) -> None:
     before = ChangeEvent.objects.count()
-    response = admin_client.post(reverse("service_edit", args=[world.own.pk]), service_form(world.own))
+    response = admin_client.post(reverse("organisation:service_edit", args=[world.own.pk]), service_form(world.own))
     assert response.status_code == 302
     assert ChangeEvent.objects.count() == before
 
@@ -142,7 +143,7 @@ def test_a_management_command_change_has_no_actor_even_right_after_a_request(
     world: World, admin_client: Client
 ) -> None:
     # A request by the administrator first: its actor must not outlive it.
-    admin_client.post(reverse("service_edit", args=[world.own.pk]), service_form(world.own, capacity=70))
+    admin_client.post(reverse("organisation:service_edit", args=[world.own.pk]), service_form(world.own, capacity=70))
     assert events_of(world.own)[-1].actor is not None
     last = ChangeEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
@@ -260,7 +261,7 @@ def test_programme_services_changed_through_the_form_are_recorded_with_the_actor
     start = len(events_of(programme))
 
     response = admin_client.post(
-        reverse("programme_edit", args=[programme.pk]),
+        reverse("organisation:programme_edit", args=[programme.pk]),
         {"name": programme.name, "direction": programme.direction, "services": [world.other.pk], "is_active": "on"},
     )
 
@@ -354,7 +355,7 @@ def test_the_database_refuses_a_queryset_update_of_the_audit_trail(world: World)
 def test_viewing_a_staff_member_writes_a_viewed_event(world: World) -> None:
     head = world.users[Role.HEAD]
     worker = world.users[Role.SOCIAL_WORKER]
-    url = reverse("staff_detail", args=[worker.pk])
+    url = reverse("organisation:staff_detail", args=[worker.pk])
 
     response = world.client_for(Role.HEAD).get(url)
 
@@ -370,7 +371,7 @@ def test_viewing_a_staff_member_writes_a_viewed_event(world: World) -> None:
 def test_a_refused_staff_page_writes_a_denied_event_and_no_viewed_one(world: World) -> None:
     outsider = world.outsider
     assert outsider is not None
-    response = world.client_for(Role.HEAD).get(reverse("staff_detail", args=[outsider.pk]))
+    response = world.client_for(Role.HEAD).get(reverse("organisation:staff_detail", args=[outsider.pk]))
     assert response.status_code == 404
     event = ViewEvent.objects.get()
     assert event.outcome == ViewOutcome.DENIED
@@ -379,7 +380,7 @@ def test_a_refused_staff_page_writes_a_denied_event_and_no_viewed_one(world: Wor
 
 def test_a_page_refused_for_want_of_permission_is_logged_as_a_refusal(world: World) -> None:
     worker = world.users[Role.SOCIAL_WORKER]
-    url = reverse("staff_detail", args=[world.users[Role.HEAD].pk])
+    url = reverse("organisation:staff_detail", args=[world.users[Role.HEAD].pk])
 
     response = world.client_for(Role.SOCIAL_WORKER).get(url)
 
@@ -392,7 +393,7 @@ def test_a_page_refused_for_want_of_permission_is_logged_as_a_refusal(world: Wor
 def test_a_403_writes_one_line_to_the_server_log_without_a_traceback(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = reverse("staff_detail", args=[world.users[Role.HEAD].pk])
+    url = reverse("organisation:staff_detail", args=[world.users[Role.HEAD].pk])
 
     with caplog.at_level("WARNING", logger="django.request"):
         response = world.client_for(Role.SOCIAL_WORKER).get(url)
@@ -405,7 +406,9 @@ def test_a_403_writes_one_line_to_the_server_log_without_a_traceback(
 
 
 def test_a_403_page_is_the_projects_own_refusal_page(world: World) -> None:
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("staff_detail", args=[world.users[Role.HEAD].pk]))
+    response = world.client_for(Role.SOCIAL_WORKER).get(
+        reverse("organisation:staff_detail", args=[world.users[Role.HEAD].pk])
+    )
     assert response.status_code == 403
     assert "<html" in response.content.decode()
 
@@ -434,14 +437,16 @@ def elsewhere(world: World) -> Elsewhere:
         service.save()
     client = Client()
     client.force_login(admin)
-    assert client.get(reverse("staff_detail", args=[worker.pk])).status_code == 200
+    assert client.get(reverse("organisation:staff_detail", args=[worker.pk])).status_code == 200
     return Elsewhere(organisation=organisation, service=service, admin=admin, worker=worker, client=client)
 
 
 def test_the_change_log_shows_the_changes_to_the_administrator(world: World, admin_client: Client) -> None:
-    admin_client.post(reverse("service_edit", args=[world.own.pk]), service_form(world.own, address="ул. Видима 3"))
+    admin_client.post(
+        reverse("organisation:service_edit", args=[world.own.pk]), service_form(world.own, address="ул. Видима 3")
+    )
 
-    response = admin_client.get(reverse("audit_changes"))
+    response = admin_client.get(reverse("audit:audit_changes"))
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -451,10 +456,10 @@ def test_the_change_log_shows_the_changes_to_the_administrator(world: World, adm
 
 
 def test_the_view_log_shows_the_views_to_the_administrator(world: World, admin_client: Client) -> None:
-    url = reverse("staff_detail", args=[world.users[Role.PSYCHOLOGIST].pk])
+    url = reverse("organisation:staff_detail", args=[world.users[Role.PSYCHOLOGIST].pk])
     world.client_for(Role.HEAD).get(url)
 
-    response = admin_client.get(reverse("audit_views"))
+    response = admin_client.get(reverse("audit:audit_views"))
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -468,7 +473,7 @@ def test_the_change_log_leaves_out_another_organisations_changes(
     world.own.address = "ул. Своя 1"
     world.own.save()  # a system change in this organisation: shown
 
-    content = admin_client.get(reverse("audit_changes")).content.decode()
+    content = admin_client.get(reverse("audit:audit_changes")).content.decode()
 
     assert "ул. Своя 1" in content
     for foreign in ("Тайна услуга Варна", "ул. Скрита 7", "Фондация", "admin_elsewhere", "worker_elsewhere"):
@@ -479,7 +484,7 @@ def test_the_change_log_leaves_out_another_organisation_loaded_by_a_command(worl
     call_command("load_demo", stdout=StringIO())
     assert ChangeEvent.objects.filter(actor=None, object_repr__contains="Еквилибриум").exists()
 
-    content = admin_client.get(reverse("audit_changes")).content.decode()
+    content = admin_client.get(reverse("audit:audit_changes")).content.decode()
 
     assert "Еквилибриум" not in content
     assert "ЦОП Русе" in content  # this organisation's own system changes are there
@@ -488,23 +493,25 @@ def test_the_change_log_leaves_out_another_organisation_loaded_by_a_command(worl
 def test_the_other_administrator_sees_only_their_own_organisations_trail(
     world: World, admin_client: Client, elsewhere: Elsewhere
 ) -> None:
-    admin_client.post(reverse("service_edit", args=[world.own.pk]), service_form(world.own, address="ул. Видима 3"))
-    changes = elsewhere.client.get(reverse("audit_changes")).content.decode()
-    views = elsewhere.client.get(reverse("audit_views")).content.decode()
+    admin_client.post(
+        reverse("organisation:service_edit", args=[world.own.pk]), service_form(world.own, address="ул. Видима 3")
+    )
+    changes = elsewhere.client.get(reverse("audit:audit_changes")).content.decode()
+    views = elsewhere.client.get(reverse("audit:audit_views")).content.decode()
 
     assert "ул. Скрита 7" in changes
     assert "ул. Видима 3" not in changes
     assert "ЦОП Русе" not in changes
-    assert reverse("staff_detail", args=[elsewhere.worker.pk]) in views
+    assert reverse("organisation:staff_detail", args=[elsewhere.worker.pk]) in views
 
 
 def test_the_view_log_leaves_out_another_organisations_views(
     world: World, admin_client: Client, elsewhere: Elsewhere
 ) -> None:
-    foreign_path = reverse("staff_detail", args=[elsewhere.worker.pk])
+    foreign_path = reverse("organisation:staff_detail", args=[elsewhere.worker.pk])
     assert ViewEvent.objects.filter(path=foreign_path).exists()
 
-    content = admin_client.get(reverse("audit_views")).content.decode()
+    content = admin_client.get(reverse("audit:audit_views")).content.decode()
 
     assert foreign_path not in content
     assert "Admin_elsewhere" not in content
@@ -515,14 +522,16 @@ def test_a_refusal_is_shown_to_the_records_organisation_and_not_to_the_outsiders
 ) -> None:
     """Another organisation's administrator probing this organisation's ids learns nothing from their own
     log; this organisation's administrator sees the attempt."""
-    probed = reverse("staff_detail", args=[world.users[Role.SOCIAL_WORKER].pk])
-    missing = reverse("staff_detail", args=[User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 50])
+    probed = reverse("organisation:staff_detail", args=[world.users[Role.SOCIAL_WORKER].pk])
+    missing = reverse(
+        "organisation:staff_detail", args=[User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 50]
+    )
 
     assert elsewhere.client.get(probed).status_code == 404
     assert elsewhere.client.get(missing).status_code == 404
 
-    theirs = elsewhere.client.get(reverse("audit_views")).content.decode()
-    ours = admin_client.get(reverse("audit_views")).content.decode()
+    theirs = elsewhere.client.get(reverse("audit:audit_views")).content.decode()
+    ours = admin_client.get(reverse("audit:audit_views")).content.decode()
     assert probed not in theirs
     assert missing not in theirs
     assert probed in ours
@@ -539,7 +548,7 @@ def test_the_change_log_filters_by_record(world: World, admin_client: Client) ->
     world.other.save()
 
     content = admin_client.get(
-        reverse("audit_changes"), {"type": "organisation.service", "object": str(world.other.pk)}
+        reverse("audit:audit_changes"), {"type": "organisation.service", "object": str(world.other.pk)}
     ).content.decode()
 
     assert "ул. Втора 2" in content
@@ -550,8 +559,8 @@ def test_the_htmx_partial_returns_only_rows(world: World, admin_client: Client) 
     world.own.address = "ул. Частична 5"
     world.own.save()
 
-    partial = admin_client.get(reverse("audit_changes"), headers={"HX-Request": "true"})
-    full = admin_client.get(reverse("audit_changes"))
+    partial = admin_client.get(reverse("audit:audit_changes"), headers={"HX-Request": "true"})
+    full = admin_client.get(reverse("audit:audit_changes"))
 
     content = partial.content.decode()
     assert partial.status_code == 200
@@ -563,7 +572,7 @@ def test_the_htmx_partial_returns_only_rows(world: World, admin_client: Client) 
 
 
 def test_a_boosted_htmx_request_gets_the_whole_page(world: World, admin_client: Client) -> None:
-    response = admin_client.get(reverse("audit_views"), headers={"HX-Request": "true", "HX-Boosted": "true"})
+    response = admin_client.get(reverse("audit:audit_views"), headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in response.content.decode()
 
 
@@ -586,9 +595,9 @@ def test_the_htmx_partial_pages_through_older_entries(world: World, admin_client
             path=f"/staff/page-{number}/",
         )
 
-    first = admin_client.get(reverse("audit_views"), headers={"HX-Request": "true"}).content.decode()
+    first = admin_client.get(reverse("audit:audit_views"), headers={"HX-Request": "true"}).content.decode()
     second = admin_client.get(
-        f"{reverse('audit_views')}?{older_link(first)}", headers={"HX-Request": "true"}
+        f"{reverse('audit:audit_views')}?{older_link(first)}", headers={"HX-Request": "true"}
     ).content.decode()
 
     assert first.count("<tr>") == PAGE_SIZE

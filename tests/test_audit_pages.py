@@ -40,13 +40,13 @@ def text_of(content: bytes) -> str:
 
 
 def changes_page(client: Client, **filters: str) -> str:
-    response = client.get(reverse("audit_changes"), filters)
+    response = client.get(reverse("audit:audit_changes"), filters)
     assert response.status_code == 200
     return text_of(response.content)
 
 
 def views_page(client: Client, **filters: str) -> str:
-    response = client.get(reverse("audit_views"), filters)
+    response = client.get(reverse("audit:audit_views"), filters)
     assert response.status_code == 200
     return text_of(response.content)
 
@@ -167,7 +167,7 @@ def test_the_system_is_named_as_such(world: World, admin_client: Client) -> None
 
 
 def test_the_view_log_names_who_looked_at_whom(world: World, admin_client: Client, child: Person) -> None:
-    assert world.client_for(Role.HEAD).get(reverse("person_detail", args=[child.pk])).status_code == 200
+    assert world.client_for(Role.HEAD).get(reverse("people:person_detail", args=[child.pk])).status_code == 200
 
     content = views_page(admin_client)
 
@@ -222,7 +222,7 @@ def test_the_change_log_filters_by_one_record(world: World, admin_client: Client
 
 @pytest.mark.parametrize("junk", ["abc", "1 OR 1=1", "-5", "1.5", "1" * 23, "٣"])
 def test_a_record_number_that_is_not_one_is_a_form_error(world: World, admin_client: Client, junk: str) -> None:
-    response = admin_client.get(reverse("audit_changes"), {"type": "organisation.service", "object": junk})
+    response = admin_client.get(reverse("audit:audit_changes"), {"type": "organisation.service", "object": junk})
     assert response.status_code == 200
     content = response.content.decode()
     assert 'class="errorlist' in content
@@ -308,25 +308,25 @@ def test_a_date_range_that_is_not_one_is_a_form_error(
 
 def test_the_view_log_filters_by_outcome_and_who(world: World, admin_client: Client, child: Person) -> None:
     head = world.users[Role.HEAD]
-    world.client_for(Role.HEAD).get(reverse("person_detail", args=[child.pk]))
-    world.client_for(Role.SOCIAL_WORKER).get(reverse("staff_detail", args=[head.pk]))  # 403: a refusal
+    world.client_for(Role.HEAD).get(reverse("people:person_detail", args=[child.pk]))
+    world.client_for(Role.SOCIAL_WORKER).get(reverse("organisation:staff_detail", args=[head.pk]))  # 403: a refusal
 
     viewed = views_page(admin_client, action=ViewOutcome.VIEWED)
     refused = views_page(admin_client, action=ViewOutcome.FORBIDDEN)
     by_head = views_page(admin_client, user=str(head.pk))
 
     assert str(child) in viewed
-    assert reverse("staff_detail", args=[head.pk]) not in viewed
-    assert reverse("staff_detail", args=[head.pk]) in refused
+    assert reverse("organisation:staff_detail", args=[head.pk]) not in viewed
+    assert reverse("organisation:staff_detail", args=[head.pk]) in refused
     assert str(child) not in refused
     assert str(child) in by_head
-    assert reverse("staff_detail", args=[head.pk]) not in by_head
+    assert reverse("organisation:staff_detail", args=[head.pk]) not in by_head
 
 
 def test_the_view_log_filters_by_record(world: World, admin_client: Client, child: Person) -> None:
     other = make_person(world.own, "Иван", "Петров")
     for person in (child, other):
-        world.client_for(Role.HEAD).get(reverse("person_detail", args=[person.pk]))
+        world.client_for(Role.HEAD).get(reverse("people:person_detail", args=[person.pk]))
     content = views_page(admin_client, type="people.person", object=str(other.pk))
     assert "Иван Петров" in content
     assert str(child) not in content
@@ -345,8 +345,8 @@ def test_pages_of_events_at_the_same_instant_miss_and_repeat_none(
 ) -> None:
     for number in range(PAGE_SIZE + 10):
         change_event(world, changes={"address": ["", f"адрес-{number}-"]})
-    first = admin_client.get(reverse("audit_changes"), {"action": "changed"}).content.decode()
-    second = admin_client.get(f"{reverse('audit_changes')}?{older_query(first)}").content.decode()
+    first = admin_client.get(reverse("audit:audit_changes"), {"action": "changed"}).content.decode()
+    second = admin_client.get(f"{reverse('audit:audit_changes')}?{older_query(first)}").content.decode()
 
     shown = [re.findall(r"адрес-(\d+)-", page) for page in (first, second)]
     assert [int(n) for n in shown[0]] == list(range(PAGE_SIZE + 9, 9, -1))  # newest first
@@ -358,8 +358,8 @@ def test_pages_of_events_at_the_same_instant_miss_and_repeat_none(
 
 def test_pages_are_never_counted(world: World, admin_client: Client) -> None:
     with CaptureQueriesContext(connection) as captured:
-        admin_client.get(reverse("audit_changes"))
-        admin_client.get(reverse("audit_views"))
+        admin_client.get(reverse("audit:audit_changes"))
+        admin_client.get(reverse("audit:audit_views"))
     assert not [query for query in captured if "COUNT(" in query["sql"].upper() and "audit_" in query["sql"]]
 
 
@@ -428,7 +428,9 @@ def queries_at(client: Client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize(("url_name", "make"), [("audit_changes", many_changes), ("audit_views", many_views)])
+@pytest.mark.parametrize(
+    ("url_name", "make"), [("audit:audit_changes", many_changes), ("audit:audit_views", many_views)]
+)
 def test_each_audit_page_stays_within_its_query_budget_at_5_and_50_rows(
     world: World, admin_client: Client, child: Person, url_name: str, make: object
 ) -> None:
@@ -448,7 +450,7 @@ def test_a_long_list_of_fields_is_folded_and_a_short_one_is_not(world: World, ad
     world.own.capacity = 61
     world.own.save()  # one field changed
 
-    content = admin_client.get(reverse("audit_changes"), {"type": "organisation.service"}).content.decode()
+    content = admin_client.get(reverse("audit:audit_changes"), {"type": "organisation.service"}).content.decode()
 
     service_type = ContentType.objects.get_for_model(Service)
     creation = ChangeEvent.objects.filter(content_type=service_type, object_id=str(world.own.pk), action="created")

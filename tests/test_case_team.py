@@ -57,7 +57,7 @@ def test_a_closed_case_keeps_its_team(world: World, case: Case) -> None:
 
 def test_the_page_refuses_a_stranger_next_to_the_field_and_keeps_the_choice(world: World, case: Case) -> None:
     client = world.client_for(Role.HEAD)
-    url = reverse("case_team_edit", args=[case.pk])
+    url = reverse("cases:case_team_edit", args=[case.pk])
     assert client.get(url).status_code == 200
     psychologist = world.users[Role.PSYCHOLOGIST]
     response = client.post(url, {"case_manager": world.users[Role.HEAD].pk, "team": [psychologist.pk]})

@@ -80,11 +80,11 @@ def referral_form(world: World, child: Person, **changes: Any) -> dict[str, Any]
 
 
 def test_the_head_records_a_referral_with_the_scanned_preliminary_assessment(world: World, child: Person) -> None:
-    response = client(world, Role.HEAD).post(reverse("referral_create"), referral_form(world, child))
+    response = client(world, Role.HEAD).post(reverse("cases:referral_create"), referral_form(world, child))
 
     referral = Referral.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("referral_detail", args=[referral.pk])
+    assert response["Location"] == reverse("cases:referral_detail", args=[referral.pk])
     assert (referral.status, referral.recorded_by, list(referral.people.all())) == (
         ReferralStatus.NEW,
         world.users[Role.HEAD],
@@ -104,7 +104,7 @@ def test_the_head_records_a_referral_with_the_scanned_preliminary_assessment(wor
 
 def test_the_file_is_downloaded_through_the_access_check_and_the_look_is_logged(world: World, child: Person) -> None:
     referral = make_referral(world.own, [child], world.users[Role.HEAD], preliminary_assessment_file=assessment_file())
-    url = reverse("referral_assessment_file", args=[referral.pk])
+    url = reverse("cases:referral_assessment_file", args=[referral.pk])
 
     response = client(world, Role.PSYCHOLOGIST).get(url)
 
@@ -122,7 +122,7 @@ def test_the_file_is_downloaded_through_the_access_check_and_the_look_is_logged(
 def test_a_refused_referral_keeps_everything_typed_and_the_file(world: World, child: Person) -> None:
     data = referral_form(world, child, reasons="", urgent="on", violence_concern="on")
 
-    response = client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
+    response = client(world, Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), data)
 
     errors = errors_of(response)
     assert errors["reasons"] == ["This field is required."]
@@ -153,7 +153,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_next_to_the_file(
     world: World, child: Person, upload: SimpleUploadedFile, message: str
 ) -> None:
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("referral_create"), referral_form(world, child, preliminary_assessment_file=upload)
+        reverse("cases:referral_create"), referral_form(world, child, preliminary_assessment_file=upload)
     )
     assert errors_of(response)["preliminary_assessment_file"][0].startswith(message)
     assert not Referral.objects.exists()
@@ -161,7 +161,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_next_to_the_file(
 
 def test_a_file_larger_than_the_limit_is_refused(world: World, child: Person, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("opora.cases.services.MAX_ASSESSMENT_FILE_MB", 0)
-    response = client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), referral_form(world, child))
+    response = client(world, Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), referral_form(world, child))
     assert "larger than 0 MB" in errors_of(response)["preliminary_assessment_file"][0]
 
 
@@ -186,7 +186,7 @@ def test_each_referral_rule_is_told_next_to_its_field(
     world: World, child: Person, changes: dict[str, Any], field: str, message: str
 ) -> None:
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("referral_create"), referral_form(world, child, **changes)
+        reverse("cases:referral_create"), referral_form(world, child, **changes)
     )
     assert errors_of(response)[field][0].startswith(message)
     assert not Referral.objects.exists()
@@ -195,7 +195,7 @@ def test_each_referral_rule_is_told_next_to_its_field(
 def test_a_child_alone_must_be_a_child(world: World) -> None:
     mother = make_person(world.own, "Петя", "Колева", kind="parent", sex="female", birth_date=datetime.date(1990, 3, 4))
     data = referral_form(world, mother, kind="request", source="self", referring_institution="", child_alone="on")
-    response = client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
+    response = client(world, Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), data)
     assert errors_of(response)["child_alone"] == ["None of the people chosen is registered as a child."]
 
 
@@ -204,7 +204,7 @@ def test_the_municipality_comes_from_the_address_when_left_empty(world: World) -
     hisarya = Settlement.objects.get(name="Хисаря")
     child = make_person(world.own, "Стоян", "Хисарски", settlement=hisarya)
     client(world, Role.SOCIAL_WORKER).post(
-        reverse("referral_create"), referral_form(world, child, home_municipality="")
+        reverse("cases:referral_create"), referral_form(world, child, home_municipality="")
     )
     referral = Referral.objects.get()
     assert referral.home_municipality == hisarya.municipality.name
@@ -213,7 +213,7 @@ def test_the_municipality_comes_from_the_address_when_left_empty(world: World) -
 
 def test_without_an_address_the_municipality_must_be_typed(world: World, child: Person) -> None:
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("referral_create"), referral_form(world, child, home_municipality="")
+        reverse("cases:referral_create"), referral_form(world, child, home_municipality="")
     )
     assert "Type the municipality" in errors_of(response)["home_municipality"][0]
 
@@ -221,7 +221,7 @@ def test_without_an_address_the_municipality_must_be_typed(world: World, child: 
 def test_only_people_and_services_the_user_may_reach_can_be_chosen(world: World, child: Person) -> None:
     stranger = make_person(world.other, "Стоян", "Хисарски")
     response = client(world, Role.SOCIAL_WORKER).post(
-        reverse("referral_create"), referral_form(world, stranger, service=world.other.pk)
+        reverse("cases:referral_create"), referral_form(world, stranger, service=world.other.pk)
     )
     errors = errors_of(response)
     assert "people" in errors
@@ -240,24 +240,24 @@ def test_a_child_who_comes_alone_is_recorded_and_the_task_is_on_the_home_pages(w
         violence_concern="on",
         preliminary_assessment_file=None,
     )
-    client(world, Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
+    client(world, Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), data)
     referral = Referral.objects.get()
     assert set(referral.tasks.values_list("kind", flat=True)) == {
         RuleCode.NOTIFY_CHILD_ALONE,
         RuleCode.VIOLENCE_COORDINATION,
     }
     for role in (Role.HEAD, Role.SOCIAL_WORKER):
-        content = client(world, role).get(reverse("home")).content.decode()
+        content = client(world, role).get(reverse("ui:home")).content.decode()
         assert "Notify the child protection department and the parents" in content
         assert "Coordinate with the child protection department on the violence signal" in content
-    assert "Notify the child protection" not in client(world, Role.VOLUNTEER).get(reverse("home")).content.decode()
+    assert "Notify the child protection" not in client(world, Role.VOLUNTEER).get(reverse("ui:home")).content.decode()
 
 
 # --- Triage ---------------------------------------------------------------------------------------------------
 
 
 def triage(world: World, referral: Referral, role: str = Role.HEAD, **data: Any) -> Any:
-    return client(world, role).post(reverse("referral_triage", args=[referral.pk]), data)
+    return client(world, role).post(reverse("cases:referral_triage", args=[referral.pk]), data)
 
 
 def test_the_head_accepts_a_referral_into_a_case_and_goes_to_it(world: World, child: Person) -> None:
@@ -273,7 +273,7 @@ def test_the_head_accepts_a_referral_into_a_case_and_goes_to_it(world: World, ch
     )
 
     case = Case.objects.get()
-    assert response["Location"] == reverse("case_detail", args=[case.pk])
+    assert response["Location"] == reverse("cases:case_detail", args=[case.pk])
     assert list(case.team.all()) == [psychologist]
 
 
@@ -335,7 +335,7 @@ def test_only_the_head_may_post_a_triage_decision(world: World, child: Person, r
 
 def test_the_triage_form_is_shown_to_the_head_only(world: World, child: Person) -> None:
     referral = make_referral(world.own, [child], world.users[Role.SOCIAL_WORKER])
-    url = reverse("referral_detail", args=[referral.pk])
+    url = reverse("cases:referral_detail", args=[referral.pk])
     assert client(world, Role.HEAD).get(url).context["form"] is not None
     assert client(world, Role.SOCIAL_WORKER).get(url).context["form"] is None
 
@@ -347,14 +347,14 @@ def test_the_referral_page_and_the_waiting_list_show_the_place(world: World, chi
     for referral in (first, second):
         referral_waitlist(referral=referral, by=head)
 
-    page = client(world, Role.PSYCHOLOGIST).get(reverse("referral_detail", args=[second.pk]))
+    page = client(world, Role.PSYCHOLOGIST).get(reverse("cases:referral_detail", args=[second.pk]))
     assert page.context["position"] == 2
     assert "place 2 on the waiting list" in page.content.decode()
-    waiting = client(world, Role.PSYCHOLOGIST).get(reverse("referral_waiting_list"))
+    waiting = client(world, Role.PSYCHOLOGIST).get(reverse("cases:referral_waiting_list"))
     own_list = dict(waiting.context["lists"])[world.own]
     assert [(referral.pk, referral.position) for referral in own_list] == [(first.pk, 1), (second.pk, 2)]
     assert "Places taken: 0 of 60." in waiting.content.decode()
-    listed = client(world, Role.PSYCHOLOGIST).get(reverse("referral_list"))
+    listed = client(world, Role.PSYCHOLOGIST).get(reverse("cases:referral_list"))
     assert [(referral.pk, referral.position) for referral in listed.context["page"]] == [(second.pk, 2), (first.pk, 1)]
 
 
@@ -368,11 +368,11 @@ def case(world: World, child: Person) -> Case:
 
 
 def move(world: World, case: Case, role: str, **data: Any) -> Any:
-    return client(world, role).post(reverse("case_transition", args=[case.pk]), data)
+    return client(world, role).post(reverse("cases:case_transition", args=[case.pk]), data)
 
 
 def test_the_case_page_offers_only_the_moves_the_user_may_make(world: World, case: Case) -> None:
-    url = reverse("case_detail", args=[case.pk])
+    url = reverse("cases:case_detail", args=[case.pk])
     assert [state for state, _label in client(world, Role.HEAD).get(url).context["moves"]] == ["assessment", "closed"]
     assert [state for state, _label in client(world, Role.SOCIAL_WORKER).get(url).context["moves"]] == ["assessment"]
     psychologist_page = client(world, Role.PSYCHOLOGIST).get(url)
@@ -419,16 +419,19 @@ def test_a_role_that_does_not_work_cases_cannot_move_one(world: World, case: Cas
 def test_a_worker_of_another_service_gets_404_and_the_attempt_is_logged(world: World, case: Case) -> None:
     outsider = Client()
     outsider.force_login(world.outsider)  # type: ignore[arg-type]
-    for url in (reverse("case_detail", args=[case.pk]), reverse("referral_detail", args=[case.referral.pk])):  # type: ignore[union-attr]
+    for url in (
+        reverse("cases:case_detail", args=[case.pk]),
+        reverse("cases:referral_detail", args=[case.referral.pk]),
+    ):  # type: ignore[union-attr]
         assert outsider.get(url).status_code == 404
         assert ViewEvent.objects.filter(path=url, outcome=ViewOutcome.DENIED).exists()
-    assert outsider.post(reverse("case_transition", args=[case.pk]), {"to": "assessment"}).status_code == 404
+    assert outsider.post(reverse("cases:case_transition", args=[case.pk]), {"to": "assessment"}).status_code == 404
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
 
 
 def test_a_case_page_is_logged_as_viewed(world: World, case: Case) -> None:
-    url = reverse("case_detail", args=[case.pk])
+    url = reverse("cases:case_detail", args=[case.pk])
     client(world, Role.PEDAGOGUE).get(url)
     assert ViewEvent.objects.filter(path=url, outcome=ViewOutcome.VIEWED, actor=world.users[Role.PEDAGOGUE]).exists()
 
@@ -436,8 +439,8 @@ def test_a_case_page_is_logged_as_viewed(world: World, case: Case) -> None:
 def test_the_case_list_shows_open_cases_unless_asked_for_closed_ones(world: World, case: Case) -> None:
     case_close(case=case, by=world.users[Role.HEAD], reason="Приключи.", outcome=CaseOutcome.OTHER)
     worker = client(world, Role.SOCIAL_WORKER)
-    assert list(worker.get(reverse("case_list")).context["page"]) == []
-    assert list(worker.get(reverse("case_list") + "?state=closed").context["page"]) == [case]
+    assert list(worker.get(reverse("cases:case_list")).context["page"]) == []
+    assert list(worker.get(reverse("cases:case_list") + "?state=closed").context["page"]) == [case]
 
 
 # --- Tasks -----------------------------------------------------------------------------------------------------
@@ -454,7 +457,7 @@ def test_a_task_is_marked_done_with_what_was_done_and_leaves_the_home_page(world
         child_alone=True,
     )
     task = referral.tasks.get()
-    url = reverse("task_complete", args=[task.pk])
+    url = reverse("cases:task_complete", args=[task.pk])
     worker = client(world, Role.SOCIAL_WORKER)
 
     refused = worker.post(url, {"notified_whom": "ОЗД Русе", "notified_at": "2026-03-02T10:00", "notified_how": ""})
@@ -474,18 +477,18 @@ def test_a_task_is_marked_done_with_what_was_done_and_leaves_the_home_page(world
         },
     )
 
-    assert done["Location"] == reverse("referral_detail", args=[referral.pk])
+    assert done["Location"] == reverse("cases:referral_detail", args=[referral.pk])
     task.refresh_from_db()
     assert task.is_done
-    assert task.title not in client(world, Role.HEAD).get(reverse("home")).content.decode()
-    assert "ОЗД по телефона" in worker.get(reverse("referral_detail", args=[referral.pk])).content.decode()
+    assert task.title not in client(world, Role.HEAD).get(reverse("ui:home")).content.decode()
+    assert "ОЗД по телефона" in worker.get(reverse("cases:referral_detail", args=[referral.pk])).content.decode()
 
 
 def test_monitoring_cannot_list_referrals_or_cases(world: World, case: Case) -> None:
     monitoring = client(world, Role.MONITORING)
-    for name in ("referral_list", "referral_waiting_list", "case_list"):
+    for name in ("cases:referral_list", "cases:referral_waiting_list", "cases:case_list"):
         assert monitoring.get(reverse(name)).status_code == 403
-    assert "Колев" not in monitoring.get(reverse("home")).content.decode()
+    assert "Колев" not in monitoring.get(reverse("ui:home")).content.decode()
 
 
 # --- Lists cost the same queries for more rows --------------------------------------------------------------
@@ -503,9 +506,11 @@ def add_casework(world: World, count: int, prefix: str) -> None:
         referral_waitlist(referral=waiting, by=head)
 
 
-@pytest.mark.parametrize("url_name", ["referral_list", "referral_waiting_list", "case_list", "home"])
+@pytest.mark.parametrize(
+    "url_name", ["cases:referral_list", "cases:referral_waiting_list", "cases:case_list", "ui:home"]
+)
 def test_a_list_costs_the_same_queries_for_more_rows(world: World, url_name: str) -> None:
-    url = reverse(url_name) + ("?status=all" if url_name == "referral_list" else "")
+    url = reverse(url_name) + ("?status=all" if url_name == "cases:referral_list" else "")
     head = client(world, Role.HEAD)
 
     def queries() -> int:

@@ -84,7 +84,7 @@ def logged_in(world: World, role: str, count: int) -> list[Client]:
 def test_twelve_parallel_saves_of_one_version_of_a_person_one_is_saved_eleven_are_told(
     transactional_db: None, world: World, martin: Person
 ) -> None:
-    url = reverse("person_edit", args=[martin.pk])
+    url = reverse("people:person_edit", args=[martin.pk])
     browsers = logged_in(world, Role.SOCIAL_WORKER, PARALLEL)
     posts = [edit_post(martin, address=f"адрес {index}") for index in range(PARALLEL)]
 
@@ -140,7 +140,7 @@ def test_two_parallel_registrations_of_one_egn_the_second_is_told_next_to_the_nu
     egn = fake_egn(datetime.date(2019, 4, 2), "male", random.Random(7))
     browsers = logged_in(world, Role.SOCIAL_WORKER, 2)
     posts = [registration(world, egn, "Мартин"), registration(world, egn, "Марин")]
-    url = reverse("person_create")
+    url = reverse("people:person_create")
 
     responses = post_at_once(browsers, url, posts)
 
@@ -160,7 +160,7 @@ def test_two_parallel_registrations_of_one_egn_the_second_is_told_next_to_the_nu
 def test_a_refused_person_edit_shows_who_changed_what_and_saving_again_replaces_it_knowingly(
     world: World, martin: Person
 ) -> None:
-    url = reverse("person_edit", args=[martin.pk])
+    url = reverse("people:person_edit", args=[martin.pk])
     read = edit_post(martin)
     head = world.client_for(Role.HEAD)
     assert head.post(url, read | {"address": "ул. „Дъб“ 2", "phone": "0899 765 432"}).status_code == 302
@@ -191,7 +191,7 @@ def test_a_refused_person_edit_shows_who_changed_what_and_saving_again_replaces_
 
 
 def test_the_conflict_never_shows_a_hidden_egn_to_whom_may_not_see_it(world: World, martin: Person) -> None:
-    url = reverse("person_edit", args=[martin.pk])
+    url = reverse("people:person_edit", args=[martin.pk])
     read = edit_post(martin, identifier="")
     assert world.client_for(Role.HEAD).post(url, edit_post(martin, address="ново")).status_code == 302
 
@@ -246,7 +246,7 @@ def rules_post(version: str, **changes: Any) -> dict[str, Any]:
 
 
 def rules_version(client: Client) -> str:
-    return str(client.get(reverse("deadline_rules")).context["form"]["version"].value() or "")
+    return str(client.get(reverse("deadlines:deadline_rules")).context["form"]["version"].value() or "")
 
 
 def test_a_time_limits_save_from_a_page_read_before_a_colleagues_save_is_refused_and_kept(world: World) -> None:
@@ -254,10 +254,13 @@ def test_a_time_limits_save_from_a_page_read_before_a_colleagues_save_is_refused
     read = rules_version(first)
     assert rules_version(second) == read
     assert (
-        first.post(reverse("deadline_rules"), rules_post(read, **{"needs_assessment-amount": "30"})).status_code == 302
+        first.post(
+            reverse("deadlines:deadline_rules"), rules_post(read, **{"needs_assessment-amount": "30"})
+        ).status_code
+        == 302
     )
 
-    refused = second.post(reverse("deadline_rules"), rules_post(read, **{"plan_review-amount": "9"}))
+    refused = second.post(reverse("deadlines:deadline_rules"), rules_post(read, **{"plan_review-amount": "9"}))
 
     assert refused.status_code == 200
     assert STALE_RULES in refused.content.decode()
@@ -266,7 +269,7 @@ def test_a_time_limits_save_from_a_page_read_before_a_colleagues_save_is_refused
     assert DeadlineRule.objects.get(code=RuleCode.NEEDS_ASSESSMENT).amount == 30
     assert not DeadlineRule.objects.filter(amount=9).exists()
     # Saving again from the refused page (it carries the version as it is now) is a deliberate choice.
-    again = second.post(reverse("deadline_rules"), {**form.data})
+    again = second.post(reverse("deadlines:deadline_rules"), {**form.data})
     assert again.status_code == 302
     assert DeadlineRule.objects.get(code=RuleCode.PLAN_REVIEW).amount == 9
 
@@ -277,7 +280,7 @@ def test_twelve_parallel_saves_of_the_time_limits_one_is_saved_eleven_are_told(
 ) -> None:
     browsers = logged_in(world, Role.ADMINISTRATOR, PARALLEL)
     read = rules_version(browsers[0])
-    url = reverse("deadline_rules")
+    url = reverse("deadlines:deadline_rules")
     posts = [rules_post(read, **{"needs_assessment-amount": str(10 + index)}) for index in range(PARALLEL)]
 
     responses = post_at_once(browsers, url, posts)

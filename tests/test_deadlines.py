@@ -184,7 +184,7 @@ def test_approving_the_assessment_and_the_plan_leaves_no_deadline_behind(
     assert set(due(case, clock.now)) == {RuleCode.PLAN_REVIEW, RuleCode.REASSESSMENT}
     codes = {item.code for item in my_items(worker(world), clock.now)}
     assert not codes & {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("case_detail", args=[case.pk]))
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk]))
     assert [item.code for item in response.context["deadline_items"]] == [
         RuleCode.PLAN_REVIEW,
         RuleCode.REASSESSMENT,
@@ -304,7 +304,7 @@ def test_the_grace_of_an_immediate_notification_is_a_setting(world: World, child
 
     assert item.due_at == FIXED_NOW + datetime.timedelta(hours=5)
     assert not item.overdue
-    content = page(world, Role.ADMINISTRATOR, "deadline_rules")
+    content = page(world, Role.ADMINISTRATOR, "deadlines:deadline_rules")
     assert "Social Services Act, art. 87" in content
     assert "how long the task may stay open before it is shown as overdue" in content
 
@@ -315,12 +315,16 @@ def test_the_24_hour_clock_counts_down_on_the_referral_the_lists_and_the_home_pa
     received = FIXED_NOW - datetime.timedelta(hours=3)
     referral = make_referral(world.own, [child], worker(world), violence_concern=True, received_at=received)
     client = english(world.client_for(Role.SOCIAL_WORKER))
-    for url in (reverse("referral_detail", args=[referral.pk]), reverse("my_tasks"), reverse("home")):
+    for url in (
+        reverse("cases:referral_detail", args=[referral.pk]),
+        reverse("deadlines:my_tasks"),
+        reverse("ui:home"),
+    ):
         content = client.get(url).content.decode()
         assert "21\xa0hours left" in content, url
     clock.advance(hours=22)
     client = english(world.client_for(Role.SOCIAL_WORKER))  # a new session: the old one has timed out
-    assert "overdue" in client.get(reverse("referral_detail", args=[referral.pk])).content.decode()
+    assert "deadlines:overdue" in client.get(reverse("cases:referral_detail", args=[referral.pk])).content.decode()
 
 
 def test_a_task_done_is_no_longer_due(world: World, child: Person, clock: Clock) -> None:
@@ -346,7 +350,7 @@ def rules_form(**changes: Any) -> dict[str, Any]:
 
 
 def test_the_settings_page_shows_each_limit_with_its_default_and_source(world: World) -> None:
-    response = english(world.client_for(Role.ADMINISTRATOR)).get(reverse("deadline_rules"))
+    response = english(world.client_for(Role.ADMINISTRATOR)).get(reverse("deadlines:deadline_rules"))
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -363,7 +367,7 @@ def test_changing_a_value_changes_the_due_dates_and_is_audited(world: World, chi
     case = new_case(world, child)
     client = world.client_for(Role.ADMINISTRATOR)
 
-    response = client.post(reverse("deadline_rules"), rules_form(**{"needs_assessment-amount": "30"}))
+    response = client.post(reverse("deadlines:deadline_rules"), rules_form(**{"needs_assessment-amount": "30"}))
 
     assert response.status_code == 302
     assert due(case, clock.now)[RuleCode.NEEDS_ASSESSMENT].due_at == end_of_sofia_day(2026, 4, 1)
@@ -373,17 +377,17 @@ def test_changing_a_value_changes_the_due_dates_and_is_audited(world: World, chi
     ).latest("pk")
     assert change.actor == world.users[Role.ADMINISTRATOR]
     assert change.changes["amount"] == [None, 30]  # the first save of the organisation's own value
-    read_at = client.get(reverse("deadline_rules")).context["form"]["version"].value()
-    client.post(reverse("deadline_rules"), rules_form(version=read_at, **{"needs_assessment-amount": "25"}))
+    read_at = client.get(reverse("deadlines:deadline_rules")).context["form"]["version"].value()
+    client.post(reverse("deadlines:deadline_rules"), rules_form(version=read_at, **{"needs_assessment-amount": "25"}))
     assert ChangeEvent.objects.filter(object_id=str(rule.pk)).latest("pk").changes["amount"] == [30, 25]
-    assert 'value="25"' in client.get(reverse("deadline_rules")).content.decode()
+    assert 'value="25"' in client.get(reverse("deadlines:deadline_rules")).content.decode()
 
 
 def test_a_bad_value_is_refused_next_to_its_field_and_what_was_typed_is_kept(world: World) -> None:
     client = english(world.client_for(Role.ADMINISTRATOR))
     data = rules_form(**{"needs_assessment-amount": "0", "plan_review-amount": "9", "support_plan-counts_from": "x"})
 
-    response = client.post(reverse("deadline_rules"), data)
+    response = client.post(reverse("deadlines:deadline_rules"), data)
 
     assert response.status_code == 200
     form = response.context["form"]
@@ -419,7 +423,7 @@ def test_a_limit_of_law_cannot_be_changed_through_the_service(world: World) -> N
 def test_the_case_page_shows_its_next_due_dates(world: World, child: Person, clock: Clock) -> None:
     case = new_case(world, child)
 
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("case_detail", args=[case.pk]))
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk]))
 
     items = response.context["deadline_items"]
     assert [item.code for item in items] == [RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN]
@@ -463,11 +467,11 @@ def test_my_tasks_are_the_cases_i_manage_or_am_on_the_team_of_and_the_tasks_assi
     assert {item.case_id for item in on_team} == {case.pk}
     # The head answers for her service's tasks of law, whoever recorded them; not for each case's deadlines.
     assert [item.code for item in my_items(head(world), clock.now)] == [RuleCode.NOTIFY_CHILD_ALONE]
-    content = page(world, Role.SOCIAL_WORKER, "my_tasks")
+    content = page(world, Role.SOCIAL_WORKER, "deadlines:my_tasks")
     assert "Колев" in content
     assert "Петрова" in content  # the task names its child, not only the referral
     assert "At once" in content
-    assert "Петрова" in page(world, Role.HEAD, "my_tasks")
+    assert "Петрова" in page(world, Role.HEAD, "deadlines:my_tasks")
     assert CaseTask.objects.get().legal_source in content
 
 
@@ -481,7 +485,7 @@ def test_a_worker_of_another_service_sees_nothing_of_ours(world: World, child: P
     assert overdue_items(world.outsider, clock.now) == []
     client = Client()
     client.force_login(world.outsider)
-    for name in ("my_tasks", "overdue"):
+    for name in ("deadlines:my_tasks", "deadlines:overdue"):
         content = client.get(reverse(name)).content.decode()
         assert "Колев" not in content
         assert world.own.name not in content
@@ -490,7 +494,7 @@ def test_a_worker_of_another_service_sees_nothing_of_ours(world: World, child: P
 @pytest.mark.parametrize("role", [Role.MONITORING, Role.VOLUNTEER, Role.VOLUNTEER_COORDINATOR])
 def test_roles_that_do_not_see_cases_cannot_open_the_lists(world: World, role: str) -> None:
     client = world.client_for(role)
-    for name in ("my_tasks", "overdue"):
+    for name in ("deadlines:my_tasks", "deadlines:overdue"):
         assert client.get(reverse(name)).status_code == 403
 
 
@@ -518,7 +522,7 @@ def test_a_head_sees_the_overdue_items_of_the_service_and_a_worker_only_her_own(
     assert by_worker == {case.pk}
     assert by_admin == {case.pk, theirs.pk, elsewhere.pk}
     assert all(item.overdue for item in overdue_items(admin, clock.now))
-    content = page(world, Role.HEAD, "overdue")
+    content = page(world, Role.HEAD, "deadlines:overdue")
     assert "Колев" in content
     assert "Иванова" in content
     assert "Хисарски" not in content
@@ -530,8 +534,8 @@ def test_the_overdue_page_filters_by_worker_and_by_service(world: World, child: 
     accept(make_referral(world.own, [make_person(world.own, "Ива", "Иванова")], colleague), head(world), colleague)
     clock.advance(days=25)
 
-    only_colleague = page(world, Role.HEAD, "overdue", worker=colleague.pk)
-    other_service = page(world, Role.ADMINISTRATOR, "overdue", service=world.other.pk)
+    only_colleague = page(world, Role.HEAD, "deadlines:overdue", worker=colleague.pk)
+    other_service = page(world, Role.ADMINISTRATOR, "deadlines:overdue", service=world.other.pk)
 
     assert "Иванова" in only_colleague
     assert "Колев" not in only_colleague
@@ -543,7 +547,7 @@ def test_the_overdue_page_filters_by_worker_and_by_service(world: World, child: 
 def test_items_not_yet_due_are_not_overdue(world: World, child: Person, clock: Clock) -> None:
     new_case(world, child)
     assert overdue_items(head(world), clock.now) == []
-    assert "Nothing is overdue." in page(world, Role.HEAD, "overdue")
+    assert "Nothing is overdue." in page(world, Role.HEAD, "deadlines:overdue")
 
 
 def test_my_tasks_cost_the_same_queries_for_more_cases(world: World, clock: Clock) -> None:
@@ -552,9 +556,9 @@ def test_my_tasks_cost_the_same_queries_for_more_cases(world: World, clock: Cloc
 
     def queries() -> int:
         client = world.client_for(Role.SOCIAL_WORKER)
-        client.get(reverse("my_tasks"))
+        client.get(reverse("deadlines:my_tasks"))
         with CaptureQueriesContext(connection) as captured:
-            client.get(reverse("my_tasks"))
+            client.get(reverse("deadlines:my_tasks"))
         return len(captured)
 
     new_case(world, make_person(world.own, "Първо", "Дете"))
@@ -696,16 +700,16 @@ def test_the_notifications_page_lists_mine_and_marks_them_read(world: World, chi
     assert heads is not None
     client = world.client_for(Role.SOCIAL_WORKER)
 
-    content = client.get(reverse("notification_list")).content.decode()
+    content = client.get(reverse("deadlines:notification_list")).content.decode()
     assert mine[0].text in content
     assert '<span class="badge">2</span>' in content
-    client.post(reverse("notification_list"), {"notification": mine[0].pk})
-    client.post(reverse("notification_list"), {"notification": heads.pk})  # not hers: nothing happens
+    client.post(reverse("deadlines:notification_list"), {"notification": mine[0].pk})
+    client.post(reverse("deadlines:notification_list"), {"notification": heads.pk})  # not hers: nothing happens
 
     assert [n.is_read for n in mine.all()] == [True, False]
     heads.refresh_from_db()
     assert not heads.is_read
-    client.post(reverse("notification_list"))
+    client.post(reverse("deadlines:notification_list"))
     assert not Notification.objects.filter(user=worker(world), read_at__isnull=True).exists()
 
 
@@ -715,7 +719,7 @@ def test_marking_read_needs_the_csrf_token(world: World, child: Person, clock: C
     notifications_send(now=clock.now)
     client = Client(enforce_csrf_checks=True)
     client.force_login(worker(world))
-    assert client.post(reverse("notification_list")).status_code == 403
+    assert client.post(reverse("deadlines:notification_list")).status_code == 403
     assert Notification.objects.filter(user=worker(world), read_at__isnull=True).count() == 2
 
 
@@ -724,7 +728,7 @@ def test_the_tasks_of_a_referral_are_notified_to_their_assignee(world: World, ch
     clock.advance(hours=2, minutes=5)  # past the grace of an immediate task
     notifications_send(now=clock.now)
     notification = Notification.objects.get(user=worker(world))
-    assert notification.link == reverse("referral_detail", args=[referral.pk])
+    assert notification.link == reverse("cases:referral_detail", args=[referral.pk])
     assert CaseTask.objects.get().is_overdue
     assert Notification.objects.filter(user=head(world)).count() == 1  # overdue: the head is told too
 
@@ -765,22 +769,22 @@ def test_the_overdue_page_costs_the_same_queries_for_5_and_50_rows_and_shows_a_p
 
     def queries() -> tuple[int, str]:
         client = world.client_for(Role.HEAD)
-        client.get(reverse("overdue"))
+        client.get(reverse("deadlines:overdue"))
         with CaptureQueriesContext(connection) as captured:
-            content = client.get(reverse("overdue")).content.decode()
+            content = client.get(reverse("deadlines:overdue")).content.decode()
         return len(captured), content
 
     signal(5)
     clock.advance(hours=2, minutes=5)  # past the grace
     at_5, content = queries()
-    assert sum(f'href="{reverse("referral_detail", args=[pk])}"' in content for pk in _referral_ids()) == 5
+    assert sum(f'href="{reverse("cases:referral_detail", args=[pk])}"' in content for pk in _referral_ids()) == 5
     signal(45)
     clock.advance(hours=2, minutes=5)
     at_50, content = queries()
     assert at_50 == at_5
     assert CaseTask.objects.filter(done_at__isnull=True).count() == 50
-    page_two = world.client_for(Role.HEAD).get(reverse("overdue"), {"page": 2}).content.decode()
-    referral_links = {reverse("referral_detail", args=[pk]) for pk in _referral_ids()}
+    page_two = world.client_for(Role.HEAD).get(reverse("deadlines:overdue"), {"page": 2}).content.decode()
+    referral_links = {reverse("cases:referral_detail", args=[pk]) for pk in _referral_ids()}
     on_one = {link for link in referral_links if f'href="{link}"' in content}
     on_two = {link for link in referral_links if f'href="{link}"' in page_two}
     assert len(on_one) == OVERDUE_PAGE_SIZE

@@ -26,11 +26,11 @@ def family(world: World) -> dict[str, Any]:
 
 def test_the_family_page_lists_each_members_cases(world: World, family: dict[str, Any]) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
-    response = client.get(reverse("person_family", args=[family["mother"].pk]))
+    response = client.get(reverse("people:person_family", args=[family["mother"].pk]))
     assert response.status_code == 200
     content = response.content.decode()
     case = family["own_case"]
-    assert reverse("case_detail", args=[case.pk]) in content
+    assert reverse("cases:case_detail", args=[case.pk]) in content
     assert str(case) in content
     assert world.own.name in content
 
@@ -41,11 +41,11 @@ def test_a_case_the_user_may_not_see_is_not_listed(world: World, family: dict[st
     assert world.outsider is not None
     client = Client()
     client.force_login(world.outsider)
-    response = client.get(reverse("person_family", args=[family["mother"].pk]))
+    response = client.get(reverse("people:person_family", args=[family["mother"].pk]))
     assert response.status_code == 200
     content = response.content.decode()
     assert str(family["mother"]) in content
-    assert reverse("case_detail", args=[family["own_case"].pk]) not in content
+    assert reverse("cases:case_detail", args=[family["own_case"].pk]) not in content
 
 
 def test_case_pages_name_only_the_people_the_user_may_see(world: World, family: dict[str, Any]) -> None:
@@ -55,10 +55,10 @@ def test_case_pages_name_only_the_people_the_user_may_see(world: World, family: 
     child.services.remove(world.own)
     client = world.client_for(Role.SOCIAL_WORKER)
     for url in (
-        reverse("case_detail", args=[case.pk]),
-        reverse("case_list"),
-        reverse("referral_detail", args=[case.referral_id]),
-        reverse("my_tasks"),
+        reverse("cases:case_detail", args=[case.pk]),
+        reverse("cases:case_list"),
+        reverse("cases:referral_detail", args=[case.referral_id]),
+        reverse("deadlines:my_tasks"),
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -69,7 +69,9 @@ def errors_of(response: Any) -> dict[str, list[str]]:
 
 def test_a_referral_received_in_year_1_is_refused_next_to_the_field_and_kept(world: World, child: Person) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
-    response = client.post(reverse("referral_create"), typed_referral(world, child, received_at="0001-01-01T00:00"))
+    response = client.post(
+        reverse("cases:referral_create"), typed_referral(world, child, received_at="0001-01-01T00:00")
+    )
 
     assert errors_of(response) == {"received_at": ["Type a date from 01.01.2000 on."]}
     assert 'value="0001-01-01T00:00"' in response.content.decode()
@@ -79,7 +81,7 @@ def test_a_referral_received_in_year_1_is_refused_next_to_the_field_and_kept(wor
 def test_a_referral_received_in_the_future_is_still_refused(world: World, child: Person) -> None:
     tomorrow = timezone.localtime() + datetime.timedelta(days=1)
     data = typed_referral(world, child, received_at=tomorrow.strftime("%Y-%m-%dT%H:%M"))
-    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
+    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), data)
     assert errors_of(response) == {"received_at": ["This is in the future: type when the referral arrived."]}
 
 
@@ -176,7 +178,7 @@ def test_parse_id_takes_only_ids_the_database_can_hold(value: Any) -> None:
 
 def test_an_id_of_23_digits_among_the_people_of_a_referral_is_a_form_error(world: World, child: Person) -> None:
     data = typed_referral(world, child, people=[str(child.pk), HUGE_ID])
-    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
+    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), data)
 
     assert list(errors_of(response)) == ["people"]
     assert not Referral.objects.exists()
@@ -186,7 +188,7 @@ def test_an_id_of_23_digits_among_the_people_of_a_referral_is_a_form_error(world
 def test_a_crafted_query_on_the_new_referral_page_is_no_error(
     world: World, child: Person, query: dict[str, str]
 ) -> None:
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("referral_create"), query)
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:referral_create"), query)
     assert response.status_code == 200
     assert response.context["form"]["people"].value() in (None, [])
 
@@ -194,12 +196,12 @@ def test_a_crafted_query_on_the_new_referral_page_is_no_error(
 @pytest.mark.parametrize(
     ("page", "query"),
     [
-        ("person_create", {"mother": "²"}),
-        ("person_list", {"q": "Колев\x00"}),
-        ("overdue", {"worker": "²", "service": HUGE_ID}),
-        ("case_list", {"service": "²"}),
-        ("referral_list", {"service": HUGE_ID}),
-        ("audit_changes", {"object": "1\x00", "type": "person\x00"}),
+        ("people:person_create", {"mother": "²"}),
+        ("people:person_list", {"q": "Колев\x00"}),
+        ("deadlines:overdue", {"worker": "²", "service": HUGE_ID}),
+        ("cases:case_list", {"service": "²"}),
+        ("cases:referral_list", {"service": HUGE_ID}),
+        ("audit:audit_changes", {"object": "1\x00", "type": "person\x00"}),
     ],
 )
 def test_crafted_query_parameters_are_ignored(world: World, page: str, query: dict[str, str]) -> None:
@@ -207,13 +209,13 @@ def test_crafted_query_parameters_are_ignored(world: World, page: str, query: di
 
 
 def test_a_nul_in_the_search_is_dropped(world: World, child: Person) -> None:
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("person_list"), {"q": "Кол\x00ев"})
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("people:person_list"), {"q": "Кол\x00ев"})
     assert response.context["query"] == "Колев"
 
 
 def test_merging_with_a_crafted_id_is_not_found(world: World, child: Person) -> None:
     client, role = world.client_for(Role.HEAD), Role.HEAD
-    url = reverse("person_merge", args=[child.pk])
+    url = reverse("people:person_merge", args=[child.pk])
     mark_recently_authenticated(client, world.users[role])
     assert client.get(url, {"duplicate": "²"}).status_code == 404
     assert client.get(url, {"duplicate": HUGE_ID}).status_code == 404
@@ -222,7 +224,9 @@ def test_merging_with_a_crafted_id_is_not_found(world: World, child: Person) -> 
 def test_a_notification_id_of_23_digits_marks_nothing(world: World) -> None:
     user = world.users[Role.SOCIAL_WORKER]
     Notification.objects.create(user=user, text="Срок", item_key="test", day=timezone.localdate())
-    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("notification_list"), {"notification": HUGE_ID})
+    response = world.client_for(Role.SOCIAL_WORKER).post(
+        reverse("deadlines:notification_list"), {"notification": HUGE_ID}
+    )
     assert response.status_code == 302
     assert Notification.objects.get().read_at is None
 
@@ -243,7 +247,7 @@ def test_a_huge_row_count_in_the_staff_form_is_refused_at_once(world: World) -> 
         "memberships-0-role": Role.SOCIAL_WORKER,
     }
     started = time.perf_counter()
-    response = client.post(reverse("staff_create"), data)
+    response = client.post(reverse("organisation:staff_create"), data)
     assert time.perf_counter() - started < 5
     assert response.status_code == 200
     assert not world.organisation.staff.filter(username="nova").exists()

@@ -122,7 +122,7 @@ def test_the_worker_corrects_a_recorded_referral_and_the_audit_trail_says_what_c
     world: World, child: Person
 ) -> None:
     recorded = make_referral(world.own, [child], worker(world), document_number="ЗД/1")
-    url = reverse("referral_edit", args=[recorded.pk])
+    url = reverse("cases:referral_edit", args=[recorded.pk])
 
     response = world.client_for(Role.SOCIAL_WORKER).post(
         url, edit_data(world, child, recorded, document_number="ЗД/Д-Р-123", violence_concern="on")
@@ -142,7 +142,7 @@ def test_a_stale_correction_is_refused_showing_the_difference_and_saving_again_r
     world: World, child: Person
 ) -> None:
     recorded = make_referral(world.own, [child], worker(world), document_number="ЗД/1")
-    url = reverse("referral_edit", args=[recorded.pk])
+    url = reverse("cases:referral_edit", args=[recorded.pk])
     head = world.client_for(Role.HEAD)
     read = edit_data(world, child, recorded)
     assert head.post(url, read | {"document_number": "ЗД/2"}).status_code == 302  # the colleague's correction
@@ -164,7 +164,7 @@ def test_a_stale_correction_is_refused_showing_the_difference_and_saving_again_r
 
 def test_the_correction_is_refused_as_a_new_referral_would_be(world: World, child: Person) -> None:
     recorded = make_referral(world.own, [child], worker(world))
-    url = reverse("referral_edit", args=[recorded.pk])
+    url = reverse("cases:referral_edit", args=[recorded.pk])
 
     response = world.client_for(Role.SOCIAL_WORKER).post(
         url, edit_data(world, child, recorded, preliminary_assessment="")
@@ -177,7 +177,7 @@ def test_the_correction_is_refused_as_a_new_referral_would_be(world: World, chil
 
 def test_only_those_who_record_referrals_in_its_service_correct_it(world: World, child: Person) -> None:
     recorded = make_referral(world.own, [child], worker(world))
-    url = reverse("referral_edit", args=[recorded.pk])
+    url = reverse("cases:referral_edit", args=[recorded.pk])
 
     assert world.client_for(Role.MONITORING).get(url).status_code == 403
     outsider = world.client_for(Role.SOCIAL_WORKER)
@@ -191,13 +191,13 @@ def test_only_those_who_record_referrals_in_its_service_correct_it(world: World,
 
 def test_the_kept_file_is_recorded_with_the_referral_once_the_errors_are_fixed(world: World, child: Person) -> None:
     worker_client = world.client_for(Role.SOCIAL_WORKER)
-    first = worker_client.post(reverse("referral_create"), referral_form(world, child, reasons=""))
+    first = worker_client.post(reverse("cases:referral_create"), referral_form(world, child, reasons=""))
     assert "reasons" in errors_of(first)
     token = first.context["form"]["kept_file"].value()
     assert "Kept: оценка.pdf" in first.content.decode()
 
     data = referral_form(world, child, preliminary_assessment_file=None) | {"kept_file": token}
-    second = worker_client.post(reverse("referral_create"), data)
+    second = worker_client.post(reverse("cases:referral_create"), data)
 
     assert second.status_code == 302
     recorded = Referral.objects.get()
@@ -219,7 +219,7 @@ def test_the_kept_file_is_recorded_with_the_referral_once_the_errors_are_fixed(w
 def test_a_junk_or_foreign_token_is_refused_next_to_the_file(world: World, child: Person, token: str) -> None:
     data = referral_form(world, child, preliminary_assessment_file=None) | {"kept_file": token}
 
-    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("referral_create"), data)
+    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), data)
 
     assert "no longer kept" in errors_of(response)["preliminary_assessment_file"][0]
     assert not Referral.objects.exists()
@@ -227,12 +227,12 @@ def test_a_junk_or_foreign_token_is_refused_next_to_the_file(world: World, child
 
 def test_another_users_kept_file_is_not_theirs_to_take(world: World, child: Person) -> None:
     first = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("referral_create"), referral_form(world, child, reasons="")
+        reverse("cases:referral_create"), referral_form(world, child, reasons="")
     )
     token = first.context["form"]["kept_file"].value()
     data = referral_form(world, child, preliminary_assessment_file=None) | {"kept_file": token}
 
-    response = world.client_for(Role.HEAD).post(reverse("referral_create"), data)
+    response = world.client_for(Role.HEAD).post(reverse("cases:referral_create"), data)
 
     assert "no longer kept" in errors_of(response)["preliminary_assessment_file"][0]
 
@@ -269,7 +269,7 @@ def review_data(review: PlanReview, **changes: Any) -> dict[str, Any]:
 
 def test_a_review_is_corrected_and_the_audit_trail_says_what_changed(world: World, review: PlanReview) -> None:
     goal = review.plan.goals.get()
-    url = reverse("review_edit", args=[review.pk])
+    url = reverse("cases:review_edit", args=[review.pk])
 
     response = world.client_for(Role.SOCIAL_WORKER).post(
         url, review_data(review, summary="Посещава редовно.", **{f"status_{goal.pk}": GoalStatus.ACHIEVED})
@@ -284,7 +284,7 @@ def test_a_review_is_corrected_and_the_audit_trail_says_what_changed(world: Worl
 
 
 def test_a_stale_review_correction_is_refused_with_the_difference(world: World, review: PlanReview) -> None:
-    url = reverse("review_edit", args=[review.pk])
+    url = reverse("cases:review_edit", args=[review.pk])
     read = review_data(review)
     assert world.client_for(Role.HEAD).post(url, read | {"summary": "Версия на ръководителя."}).status_code == 302
 
@@ -298,7 +298,7 @@ def test_a_stale_review_correction_is_refused_with_the_difference(world: World, 
 
 
 def test_only_those_who_write_the_case_documents_correct_a_review(world: World, review: PlanReview) -> None:
-    url = reverse("review_edit", args=[review.pk])
+    url = reverse("cases:review_edit", args=[review.pk])
     outsider = world.client_for(Role.SOCIAL_WORKER)
     outsider.force_login(world.outsider)  # type: ignore[arg-type]
 
@@ -327,7 +327,7 @@ def martin_elsewhere(world: World, other_head: Any) -> Person:
 def offered_link(world: World, client: Any) -> str:
     """The link the duplicate check offers the head while she registers Мартин again."""
     response = client.post(
-        reverse("person_create"),
+        reverse("people:person_create"),
         {
             "service": world.own.pk,
             "kind": PersonKind.CHILD,
@@ -343,7 +343,7 @@ def offered_link(world: World, client: Any) -> str:
     [candidate] = [candidate for candidate in response.context["candidates"] if candidate.person is None]
     assert candidate.link
     assert "Колов" not in response.content.decode()
-    return reverse("person_link", args=[candidate.link])
+    return reverse("cases:person_link", args=[candidate.link])
 
 
 def test_the_head_links_the_child_to_her_service_and_sees_him_not_the_other_services_case(
@@ -368,7 +368,7 @@ def test_the_head_links_the_child_to_her_service_and_sees_him_not_the_other_serv
         response = client.post(url, {"service": world.own.pk, "reason": "Същото дете: име, дата на раждане, адрес."})
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('referral_create')}?person={martin_elsewhere.pk}"
+    assert response["Location"] == f"{reverse('cases:referral_create')}?person={martin_elsewhere.pk}"
     assert scope(head_user, Person.objects.filter(pk=martin_elsewhere.pk), Perm.PERSON_VIEW).exists()
     # Nothing of the other service's case or referral.
     assert not scope(head_user, Case.objects.filter(people=martin_elsewhere), Perm.CASE_VIEW).exists()

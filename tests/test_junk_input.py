@@ -157,7 +157,7 @@ def is_opora(url: str) -> bool:
         match = resolve(urlsplit(url).path)
     except Resolver404:
         return False
-    return match.func.__module__.startswith("opora.") and match.url_name != "healthz"
+    return match.func.__module__.startswith("opora.") and match.view_name != "core:healthz"
 
 
 # --- The pages -------------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def is_opora(url: str) -> bool:
 PAGES = sorted(
     str(pattern.name)
     for pattern in url_patterns()
-    if pattern.callback.__module__.startswith("opora.") and pattern.name != "healthz"
+    if pattern.callback.__module__.startswith("opora.") and pattern.name != "core:healthz"
 )
 
 

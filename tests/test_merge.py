@@ -236,21 +236,21 @@ def test_the_merged_record_leaves_search_and_list_but_its_page_says_where_it_wen
     assert [p.pk for p in search_people(head, "Петя Колева")] == [survivor.pk]
     found = duplicate_candidates(world.organisation, first_name="Петя", last_name="Колева")
     assert [p.pk for p, _score, _reasons in found] == [survivor.pk]
-    listed = client.get(reverse("person_list")).content.decode()
-    assert reverse("person_detail", args=[survivor.pk]) in listed
-    assert reverse("person_detail", args=[duplicate.pk]) not in listed
+    listed = client.get(reverse("people:person_list")).content.decode()
+    assert reverse("people:person_detail", args=[survivor.pk]) in listed
+    assert reverse("people:person_detail", args=[duplicate.pk]) not in listed
     # The duplicate cannot be chosen as a relative any more.
     child = make_person(world.own, "Мартин", "Колев")
-    form = client.get(reverse("relationship_create", args=[child.pk])).context["form"]
+    form = client.get(reverse("people:relationship_create", args=[child.pk])).context["form"]
     assert duplicate not in form.fields["other"].queryset
 
-    page = client.get(reverse("person_detail", args=[duplicate.pk])).content.decode()
+    page = client.get(reverse("people:person_detail", args=[duplicate.pk])).content.decode()
     assert "Този запис е обединен в" in page
-    assert reverse("person_detail", args=[survivor.pk]) in page
-    assert reverse("person_merge", args=[duplicate.pk]) not in page
-    survivor_page = client.get(reverse("person_detail", args=[survivor.pk])).content.decode()
+    assert reverse("people:person_detail", args=[survivor.pk]) in page
+    assert reverse("people:person_merge", args=[duplicate.pk]) not in page
+    survivor_page = client.get(reverse("people:person_detail", args=[survivor.pk])).content.decode()
     assert "Регистрирана два пъти" in survivor_page
-    assert reverse("person_detail", args=[duplicate.pk]) in survivor_page
+    assert reverse("people:person_detail", args=[duplicate.pk]) in survivor_page
 
 
 # --- The pages ---------------------------------------------------------------------------------------
@@ -259,9 +259,9 @@ def test_the_merged_record_leaves_search_and_list_but_its_page_says_where_it_wen
 def test_a_head_finds_the_duplicate_confirms_and_merges(world: World, head: User, pair: tuple[Person, Person]) -> None:
     survivor, duplicate = pair
     client = fresh_client(head)
-    url = reverse("person_merge", args=[survivor.pk])
+    url = reverse("people:person_merge", args=[survivor.pk])
 
-    detail = client.get(reverse("person_detail", args=[survivor.pk])).content.decode()
+    detail = client.get(reverse("people:person_detail", args=[survivor.pk])).content.decode()
     assert url in detail
     search = client.get(url)
     assert search.status_code == 200
@@ -278,7 +278,7 @@ def test_a_head_finds_the_duplicate_confirms_and_merges(world: World, head: User
     response = client.post(url, {"duplicate": duplicate.pk, "reason": "Регистрирана два пъти"})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("person_detail", args=[survivor.pk])
+    assert response["Location"] == reverse("people:person_detail", args=[survivor.pk])
     duplicate.refresh_from_db()
     assert duplicate.merged_into == survivor
     assert PersonMerge.objects.get().by == head
@@ -289,7 +289,9 @@ def test_merging_asks_a_head_to_reauthenticate(world: World, head: User, pair: t
     client = Client()
     client.force_login(head)
 
-    response = client.post(reverse("person_merge", args=[survivor.pk]), {"duplicate": duplicate.pk, "reason": "Същата"})
+    response = client.post(
+        reverse("people:person_merge", args=[survivor.pk]), {"duplicate": duplicate.pk, "reason": "Същата"}
+    )
 
     assert response.status_code == 302
     assert "reauthenticate" in response["Location"]
@@ -301,13 +303,15 @@ def test_a_role_without_the_permission_is_refused(world: World, pair: tuple[Pers
     survivor, duplicate = pair
     client = fresh_client(world.users[role])
 
-    response = client.post(reverse("person_merge", args=[survivor.pk]), {"duplicate": duplicate.pk, "reason": "Същата"})
+    response = client.post(
+        reverse("people:person_merge", args=[survivor.pk]), {"duplicate": duplicate.pk, "reason": "Същата"}
+    )
 
     assert response.status_code == 403
     assert not PersonMerge.objects.exists()
     if role == Role.SOCIAL_WORKER:
-        page = client.get(reverse("person_detail", args=[survivor.pk])).content.decode()
-        assert reverse("person_merge", args=[survivor.pk]) not in page
+        page = client.get(reverse("people:person_detail", args=[survivor.pk])).content.decode()
+        assert reverse("people:person_merge", args=[survivor.pk]) not in page
 
 
 def test_a_head_of_another_service_gets_404(world: World, pair: tuple[Person, Person]) -> None:
@@ -315,7 +319,9 @@ def test_a_head_of_another_service_gets_404(world: World, pair: tuple[Person, Pe
     other_head = make_user("head_other", world.organisation, Role.HEAD, world.other)
     client = fresh_client(other_head)
 
-    response = client.post(reverse("person_merge", args=[survivor.pk]), {"duplicate": duplicate.pk, "reason": "Същата"})
+    response = client.post(
+        reverse("people:person_merge", args=[survivor.pk]), {"duplicate": duplicate.pk, "reason": "Същата"}
+    )
 
     assert response.status_code == 404
     assert not PersonMerge.objects.exists()
@@ -325,7 +331,7 @@ def test_the_duplicate_must_be_in_the_heads_scope_too(world: World, head: User) 
     survivor = mother(world.own, "Петя", "Колева", egn=False)
     elsewhere = mother(world.other, "Петя", "Колева", birth_date=MOTHER_BORN)
     client = fresh_client(head)
-    url = reverse("person_merge", args=[survivor.pk])
+    url = reverse("people:person_merge", args=[survivor.pk])
 
     assert client.get(url, {"duplicate": elsewhere.pk}).status_code == 404
     assert client.post(url, {"duplicate": elsewhere.pk, "reason": "Същата"}).status_code == 404
@@ -338,8 +344,8 @@ def test_a_merged_record_cannot_be_edited(world: World) -> None:
     duplicate = make_person(world.own, "Мартин", "Колеф", egn=False)
     person_merge(survivor=survivor, duplicate=duplicate, by=world.users[Role.HEAD], reason="Същото дете.")
     client = world.client_for(Role.SOCIAL_WORKER)
-    assert client.get(reverse("person_detail", args=[duplicate.pk])).status_code == 200
-    for name in ("person_edit", "relationship_create", "household_member_create"):
+    assert client.get(reverse("people:person_detail", args=[duplicate.pk])).status_code == 200
+    for name in ("people:person_edit", "people:relationship_create", "people:household_member_create"):
         assert client.get(reverse(name, args=[duplicate.pk])).status_code == 403, name
 
 
@@ -373,5 +379,5 @@ def test_the_duplicates_offered_for_a_merge_are_the_heads_own_even_when_others_m
         mother(world.other, "Петя", "Колева", birth_date=MOTHER_BORN, egn=False)
     survivor = mother(world.own, "Петя", "Колева", birth_date=MOTHER_BORN, egn=False)
     duplicate = mother(world.own, "Петя", "Колева", birth_date=MOTHER_BORN, egn=False)
-    candidates = fresh_client(head).get(reverse("person_merge", args=[survivor.pk])).context["candidates"]
+    candidates = fresh_client(head).get(reverse("people:person_merge", args=[survivor.pk])).context["candidates"]
     assert [person for person, _reasons in candidates] == [duplicate]

@@ -16,7 +16,7 @@ def child(world: World) -> Person:
 
 
 def test_a_person_page_is_not_stored(world: World, child: Person) -> None:
-    for page in (reverse("person_detail", args=[child.pk]), reverse("person_list"), reverse("home")):
+    for page in (reverse("people:person_detail", args=[child.pk]), reverse("people:person_list"), reverse("ui:home")):
         response = world.client_for(Role.SOCIAL_WORKER).get(page)
         assert response.status_code == 200
         assert response["Cache-Control"] == "no-store", page
@@ -24,14 +24,14 @@ def test_a_person_page_is_not_stored(world: World, child: Person) -> None:
 
 def test_a_downloaded_file_is_not_stored(world: World, child: Person) -> None:
     referral = make_referral(world.own, [child], world.users[Role.HEAD], preliminary_assessment_file=assessment_file())
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("referral_assessment_file", args=[referral.pk]))
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:referral_assessment_file", args=[referral.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Cache-Control"] == "no-store"
 
 
 def test_a_redirect_after_saving_is_not_stored_either(world: World, child: Person) -> None:
-    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("notification_list"))
+    response = world.client_for(Role.SOCIAL_WORKER).post(reverse("deadlines:notification_list"))
     assert response.status_code == 302
     assert response["Cache-Control"] == "no-store"
 

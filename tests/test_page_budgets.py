@@ -36,7 +36,7 @@ HELD_AT = {
     "people search": 12,
     "family page": 14,
     "my tasks": 13,
-    "overdue": 16,
+    "deadlines:overdue": 16,
     "person page": 12,
     "case page": 15,
 }
@@ -103,17 +103,17 @@ def queries_for(world: World, role: str, url: str) -> list[str]:
 
 def key_pages(register: Register) -> dict[str, tuple[str, int]]:
     return {
-        "home": (reverse("home"), LIST_PAGE),
-        "people list": (reverse("person_list"), LIST_PAGE),
-        "people search": (reverse("person_list") + "?q=Колев", LIST_PAGE),
-        "family page": (reverse("person_family", args=[register.child.pk]), LIST_PAGE),
-        "referral list": (reverse("referral_list"), LIST_PAGE),
-        "waiting list": (reverse("referral_waiting_list"), LIST_PAGE),
-        "case list": (reverse("case_list"), LIST_PAGE),
-        "my tasks": (reverse("my_tasks"), LIST_PAGE),
-        "overdue": (reverse("overdue"), LIST_PAGE),
-        "person page": (reverse("person_detail", args=[register.child.pk]), PERSON_PAGE),
-        "case page": (reverse("case_detail", args=[register.case.pk]), CASE_PAGE),
+        "ui:home": (reverse("ui:home"), LIST_PAGE),
+        "people list": (reverse("people:person_list"), LIST_PAGE),
+        "people search": (reverse("people:person_list") + "?q=Колев", LIST_PAGE),
+        "family page": (reverse("people:person_family", args=[register.child.pk]), LIST_PAGE),
+        "referral list": (reverse("cases:referral_list"), LIST_PAGE),
+        "waiting list": (reverse("cases:referral_waiting_list"), LIST_PAGE),
+        "case list": (reverse("cases:case_list"), LIST_PAGE),
+        "my tasks": (reverse("deadlines:my_tasks"), LIST_PAGE),
+        "deadlines:overdue": (reverse("deadlines:overdue"), LIST_PAGE),
+        "person page": (reverse("people:person_detail", args=[register.child.pk]), PERSON_PAGE),
+        "case page": (reverse("cases:case_detail", args=[register.case.pk]), CASE_PAGE),
     }
 
 
@@ -130,7 +130,9 @@ def test_each_key_page_keeps_its_query_budget(world: World, rows: int) -> None:
     assert not over, "\n".join(over)
 
 
-@pytest.mark.parametrize(("url_name", "table"), [("referral_list", "cases_referral"), ("case_list", "cases_case")])
+@pytest.mark.parametrize(
+    ("url_name", "table"), [("cases:referral_list", "cases_referral"), ("cases:case_list", "cases_case")]
+)
 def test_a_list_counts_its_rows_only_up_to_the_cap(world: World, url_name: str, table: str) -> None:
     """An exact count of a national register's referrals or cases costs more than the page it numbers."""
     build_register(world, 1)

@@ -28,7 +28,7 @@ def test_the_people_list_counts_with_a_limit_not_the_whole_register(world: World
     make_person(world.own, "Мария", "Иванова")
     client = world.client_for(Role.ADMINISTRATOR)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("person_list"))
+        response = client.get(reverse("people:person_list"))
     assert response.status_code == 200
     counts = [
         q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "people_person" in q["sql"]

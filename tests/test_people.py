@@ -60,9 +60,9 @@ def child_form(**changes: Any) -> dict[str, Any]:
 def register(client: Client, data: dict[str, Any]) -> Any:
     """Post the registration form as a browser would: with the service the page preselects, if any."""
     if "service" not in data:
-        preselected = client.get(reverse("person_create")).context["form"]["service"].value()
+        preselected = client.get(reverse("people:person_create")).context["form"]["service"].value()
         data = {**data, "service": preselected} if preselected else data
-    return client.post(reverse("person_create"), data)
+    return client.post(reverse("people:person_create"), data)
 
 
 def errors_of(response: Any) -> dict[str, list[str]]:
@@ -93,7 +93,7 @@ def test_a_child_with_an_egn_gets_his_birth_date_and_sex_from_it(world: World, w
 
     person = Person.objects.get(last_name="Колев")
     assert response.status_code == 302
-    assert response["Location"] == reverse("person_detail", args=[person.pk])
+    assert response["Location"] == reverse("people:person_detail", args=[person.pk])
     assert person.birth_date == BIRTH_DATE
     assert person.sex == "male"
     assert person.identity_kind == IdentityKind.EGN
@@ -214,7 +214,7 @@ def test_a_birth_date_and_sex_that_agree_with_the_egn_are_accepted(worker: Clien
     response = register(worker, child_form(birth_date="2016-05-12", sex="male"))
     assert response.status_code == 302
     person = Person.objects.get()
-    assert response["Location"] == reverse("person_detail", args=[person.pk])
+    assert response["Location"] == reverse("people:person_detail", args=[person.pk])
     assert (person.birth_date, person.sex) == (datetime.date(2016, 5, 12), "male")
 
 
@@ -344,8 +344,8 @@ def test_an_unborn_child_is_registered_with_a_due_date_and_linked_to_the_mother(
     assert unborn.due_date == due
     assert unborn.identity_kind == IdentityKind.NONE
     assert unborn.birth_date is None
-    page = worker.get(reverse("person_detail", args=[mother.pk])).content.decode()
-    assert reverse("person_detail", args=[unborn.pk]) in page
+    page = worker.get(reverse("people:person_detail", args=[mother.pk])).content.decode()
+    assert reverse("people:person_detail", args=[unborn.pk]) in page
 
 
 def test_an_unborn_child_has_no_identifier_and_no_birth_date(worker: Client, mother: Person) -> None:
@@ -370,7 +370,7 @@ def test_the_mother_must_be_someone_the_user_can_see(world: World, worker: Clien
 
 
 def test_register_an_expected_child_from_the_mothers_page_preselects_her(worker: Client, mother: Person) -> None:
-    response = worker.get(reverse("person_create") + f"?mother={mother.pk}")
+    response = worker.get(reverse("people:person_create") + f"?mother={mother.pk}")
     form = response.context["form"]
     assert str(form["mother"].value()) == str(mother.pk)
     assert form["kind"].value() == PersonKind.UNBORN
@@ -385,7 +385,7 @@ def test_when_the_child_is_born_the_pregnancys_mother_becomes_a_mother_relation(
     born = datetime.date.today() - datetime.timedelta(days=2)
 
     response = worker.post(
-        reverse("person_edit", args=[unborn.pk]),
+        reverse("people:person_edit", args=[unborn.pk]),
         {
             "kind": PersonKind.CHILD,
             "first_name": "Ангел",
@@ -469,7 +469,7 @@ def test_the_full_egn_is_shown_only_to_the_roles_that_need_it(
     world: World, martin: Person, role: str, sees_it: bool
 ) -> None:
     egn = martin.identifier
-    content = world.client_for(role).get(reverse("person_detail", args=[martin.pk])).content.decode()
+    content = world.client_for(role).get(reverse("people:person_detail", args=[martin.pk])).content.decode()
 
     assert (egn in content) == sees_it
     if not sees_it:
@@ -480,12 +480,12 @@ def test_a_psychologist_edits_a_person_without_seeing_or_losing_the_egn(world: W
     egn = martin.identifier
     psychologist = world.client_for(Role.PSYCHOLOGIST)
 
-    page = psychologist.get(reverse("person_edit", args=[martin.pk])).content.decode()
+    page = psychologist.get(reverse("people:person_edit", args=[martin.pk])).content.decode()
     assert egn not in page
     assert egn[:6] + "••••" in page
 
     response = psychologist.post(
-        reverse("person_edit", args=[martin.pk]),
+        reverse("people:person_edit", args=[martin.pk]),
         {
             "kind": PersonKind.CHILD,
             "first_name": "Мартин",
@@ -505,7 +505,7 @@ def test_a_psychologist_edits_a_person_without_seeing_or_losing_the_egn(world: W
 
 
 def test_a_social_worker_sees_the_egn_in_the_edit_form(world: World, martin: Person) -> None:
-    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("person_edit", args=[martin.pk])).content.decode()
+    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("people:person_edit", args=[martin.pk])).content.decode()
     assert martin.identifier in page
 
 
@@ -527,7 +527,7 @@ def test_a_stale_edit_is_refused_with_what_was_typed_kept(world: World, martin: 
     }
     client = world.client_for(Role.SOCIAL_WORKER)
 
-    response = client.post(reverse("person_edit", args=[martin.pk]), data)
+    response = client.post(reverse("people:person_edit", args=[martin.pk]), data)
 
     errors = errors_of(response)
     assert list(errors) == ["__all__"]
@@ -535,7 +535,7 @@ def test_a_stale_edit_is_refused_with_what_was_typed_kept(world: World, martin: 
     assert Person.objects.get().address == "changed by a colleague"
     # Saving again, having been told, keeps the second person's values.
     data["version"] = response.context["form"]["version"].value()
-    assert client.post(reverse("person_edit", args=[martin.pk]), data).status_code == 302
+    assert client.post(reverse("people:person_edit", args=[martin.pk]), data).status_code == 302
     assert Person.objects.get().address == "мой адрес"
 
 
@@ -547,7 +547,7 @@ def test_a_worker_of_another_service_gets_not_found_and_the_attempt_is_logged(wo
     client = Client()
     client.force_login(world.outsider)
 
-    for page in ("person_detail", "person_edit", "person_family"):
+    for page in ("people:person_detail", "people:person_edit", "people:person_family"):
         assert client.get(reverse(page, args=[martin.pk])).status_code == 404
 
     denied = ViewEvent.objects.filter(actor=world.outsider, outcome=ViewOutcome.DENIED)
@@ -558,7 +558,7 @@ def test_a_worker_of_another_service_gets_not_found_and_the_attempt_is_logged(wo
 
 def test_opening_a_persons_page_is_logged(world: World, martin: Person) -> None:
     worker = world.users[Role.SOCIAL_WORKER]
-    world.client_for(Role.SOCIAL_WORKER).get(reverse("person_detail", args=[martin.pk]))
+    world.client_for(Role.SOCIAL_WORKER).get(reverse("people:person_detail", args=[martin.pk]))
     event = ViewEvent.objects.get(actor=worker)
     assert (event.outcome, event.object_id) == (ViewOutcome.VIEWED, str(martin.pk))
 
@@ -566,20 +566,20 @@ def test_opening_a_persons_page_is_logged(world: World, martin: Person) -> None:
 @pytest.mark.parametrize("role", [Role.MONITORING, Role.VOLUNTEER])
 def test_monitoring_and_volunteers_reach_no_person_page(world: World, martin: Person, role: str) -> None:
     client = world.client_for(role)
-    assert client.get(reverse("person_list")).status_code == 403
-    assert client.get(reverse("person_detail", args=[martin.pk])).status_code == 403
-    assert client.post(reverse("person_create"), child_form(service=world.own.pk)).status_code == 403
-    assert "Колев" not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("people:person_list")).status_code == 403
+    assert client.get(reverse("people:person_detail", args=[martin.pk])).status_code == 403
+    assert client.post(reverse("people:person_create"), child_form(service=world.own.pk)).status_code == 403
+    assert "Колев" not in client.get(reverse("ui:home")).content.decode()
 
 
 def test_the_list_shows_the_own_services_people_and_finds_them_by_latin_or_egn(world: World, martin: Person) -> None:
     make_person(world.other, "Иван", "Хисарски")
     client = world.client_for(Role.SOCIAL_WORKER)
 
-    everyone = client.get(reverse("person_list")).content.decode()
-    by_latin = client.get(reverse("person_list"), {"q": "martin kol"}).content.decode()
-    by_egn = client.get(reverse("person_list"), {"q": martin.identifier}).content.decode()
-    nobody = client.get(reverse("person_list"), {"q": "Петров"}).content.decode()
+    everyone = client.get(reverse("people:person_list")).content.decode()
+    by_latin = client.get(reverse("people:person_list"), {"q": "martin kol"}).content.decode()
+    by_egn = client.get(reverse("people:person_list"), {"q": martin.identifier}).content.decode()
+    nobody = client.get(reverse("people:person_list"), {"q": "Петров"}).content.decode()
 
     assert "Колев" in everyone
     assert "Хисарски" not in everyone
@@ -587,11 +587,11 @@ def test_the_list_shows_the_own_services_people_and_finds_them_by_latin_or_egn(w
     assert "Колев" in by_egn
     assert "Колев" not in nobody
     # The administrator sees both services' people.
-    assert "Хисарски" in world.client_for(Role.ADMINISTRATOR).get(reverse("person_list")).content.decode()
+    assert "Хисарски" in world.client_for(Role.ADMINISTRATOR).get(reverse("people:person_list")).content.decode()
 
 
 def test_the_service_is_preselected_when_the_user_registers_in_one_only(world: World) -> None:
-    form = world.client_for(Role.SOCIAL_WORKER).get(reverse("person_create")).context["form"]
+    form = world.client_for(Role.SOCIAL_WORKER).get(reverse("people:person_create")).context["form"]
     assert list(form.fields["service"].queryset) == [world.own]
     assert form["service"].value() == world.own.pk
 
@@ -603,7 +603,7 @@ def test_a_user_in_two_services_chooses_one_and_cannot_choose_a_third(world: Wor
     client = Client()
     client.force_login(world.outsider)
 
-    form = client.get(reverse("person_create")).context["form"]
+    form = client.get(reverse("people:person_create")).context["form"]
     assert set(form.fields["service"].queryset) == {world.own, world.other}
     assert form["service"].value() is None
 
@@ -632,22 +632,22 @@ def petya(world: World) -> Person:
 def test_a_relation_is_added_and_read_from_both_sides(world: World, martin: Person, petya: Person) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
     response = client.post(
-        reverse("relationship_create", args=[martin.pk]),
+        reverse("people:relationship_create", args=[martin.pk]),
         {"other": petya.pk, "direction": "relative_is", "kind": RelationshipKind.MOTHER, "start_date": "2016-05-12"},
     )
 
     assert response.status_code == 302
     relation = Relationship.objects.get()
     assert (relation.person, relation.relative, relation.kind) == (martin, petya, RelationshipKind.MOTHER)
-    martins_page = client.get(reverse("person_detail", args=[martin.pk])).context["relations"]
-    petyas_page = client.get(reverse("person_detail", args=[petya.pk])).context["relations"]
+    martins_page = client.get(reverse("people:person_detail", args=[martin.pk])).context["relations"]
+    petyas_page = client.get(reverse("people:person_detail", args=[petya.pk])).context["relations"]
     assert [(other, str(label)) for other, label, _ in martins_page] == [(petya, "Mother")]
     assert [(other, str(label)) for other, label, _ in petyas_page] == [(martin, "Child")]
 
 
 def test_a_relation_can_be_added_from_the_parents_side(world: World, martin: Person, petya: Person) -> None:
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("relationship_create", args=[petya.pk]),
+        reverse("people:relationship_create", args=[petya.pk]),
         {"other": martin.pk, "direction": "person_is", "kind": RelationshipKind.MOTHER},
     )
     assert response.status_code == 302
@@ -659,7 +659,7 @@ def test_a_relation_that_ends_before_it_starts_is_refused_next_to_the_end(
     world: World, martin: Person, petya: Person
 ) -> None:
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("relationship_create", args=[martin.pk]),
+        reverse("people:relationship_create", args=[martin.pk]),
         {
             "other": petya.pk,
             "direction": "relative_is",
@@ -675,7 +675,7 @@ def test_a_relation_that_ends_before_it_starts_is_refused_next_to_the_end(
 def test_the_same_relation_twice_is_refused(world: World, martin: Person, petya: Person) -> None:
     relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.MOTHER)
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("relationship_create", args=[martin.pk]),
+        reverse("people:relationship_create", args=[martin.pk]),
         {"other": petya.pk, "direction": "relative_is", "kind": RelationshipKind.MOTHER},
     )
     assert list(errors_of(response)) == ["kind"]
@@ -712,7 +712,7 @@ def test_a_relative_from_another_organisation_is_refused(world: World, martin: P
 def test_a_relative_the_user_cannot_see_cannot_be_chosen(world: World, martin: Person) -> None:
     hidden = make_person(world.other, "Скрита", "Колева", kind=PersonKind.PARENT, sex="female")
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("relationship_create", args=[martin.pk]),
+        reverse("people:relationship_create", args=[martin.pk]),
         {"other": hidden.pk, "direction": "relative_is", "kind": RelationshipKind.MOTHER},
     )
     assert list(errors_of(response)) == ["other"]
@@ -723,7 +723,8 @@ def test_a_relative_the_user_cannot_see_cannot_be_chosen(world: World, martin: P
 def test_the_end_of_a_relation_is_recorded(world: World, martin: Person, petya: Person) -> None:
     relation = relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.GUARDIAN)
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("relationship_edit", args=[relation.pk]), {"kind": RelationshipKind.GUARDIAN, "end_date": "2024-06-30"}
+        reverse("people:relationship_edit", args=[relation.pk]),
+        {"kind": RelationshipKind.GUARDIAN, "end_date": "2024-06-30"},
     )
     assert response.status_code == 302
     relation.refresh_from_db()
@@ -745,7 +746,7 @@ def test_a_new_household_is_created_with_its_settlement_and_another_member_joins
     client = world.client_for(Role.SOCIAL_WORKER)
     relationship_add(by=registrar(martin), person=martin, relative=petya, kind=RelationshipKind.MOTHER)
     created = client.post(
-        reverse("household_member_create", args=[petya.pk]),
+        reverse("people:household_member_create", args=[petya.pk]),
         {"name": "Семейство Колеви", "settlement": ruse.pk, "address": "ж.к. „Дружба“ 3", "start_date": "2016-01-01"},
     )
     assert created.status_code == 302
@@ -753,16 +754,16 @@ def test_a_new_household_is_created_with_its_settlement_and_another_member_joins
     assert (household.settlement, household.organisation) == (ruse, world.organisation)
 
     # Martin's form offers the household of his mother.
-    form = client.get(reverse("household_member_create", args=[martin.pk])).context["form"]
+    form = client.get(reverse("people:household_member_create", args=[martin.pk])).context["form"]
     assert list(form.fields["household"].queryset) == [household]
-    joined = client.post(reverse("household_member_create", args=[martin.pk]), {"household": household.pk})
+    joined = client.post(reverse("people:household_member_create", args=[martin.pk]), {"household": household.pk})
     assert joined.status_code == 302
     assert set(household.members.all()) == {martin, petya}
 
 
 def test_a_household_needs_a_choice_or_a_name(world: World, martin: Person) -> None:
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("household_member_create", args=[martin.pk]), {"household": "", "name": ""}
+        reverse("people:household_member_create", args=[martin.pk]), {"household": "", "name": ""}
     )
     assert list(errors_of(response)) == ["name"]
 
@@ -772,7 +773,8 @@ def test_a_household_membership_that_ends_before_it_starts_is_refused(world: Wor
         by=registrar(martin), person=martin, name="Семейство Колеви", start_date=datetime.date(2020, 1, 1)
     )
     response = world.client_for(Role.SOCIAL_WORKER).post(
-        reverse("household_member_edit", args=[member.pk]), {"start_date": "2020-01-01", "end_date": "2019-12-31"}
+        reverse("people:household_member_edit", args=[member.pk]),
+        {"start_date": "2020-01-01", "end_date": "2019-12-31"},
     )
     assert list(errors_of(response)) == ["end_date"]
 
@@ -791,7 +793,7 @@ def test_the_family_page_shows_every_member_their_relations_and_services(
     for person in (petya, donka, sister, hidden):
         HouseholdMember.objects.create(household=home, person=person)
 
-    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("person_family", args=[martin.pk]))
+    response = world.client_for(Role.SOCIAL_WORKER).get(reverse("people:person_family", args=[martin.pk]))
 
     family = response.context["family"]
     assert {member.person for member in family.members} == {martin, petya, donka, sister}
@@ -815,8 +817,8 @@ def test_the_family_of_a_pregnancy_includes_the_mother(world: World, worker: Cli
     register(worker, unborn_form(due_date=due, mother=mother.pk))
     unborn = Person.objects.get(kind=PersonKind.UNBORN)
 
-    from_child = worker.get(reverse("person_family", args=[unborn.pk])).context["family"]
-    from_mother = worker.get(reverse("person_family", args=[mother.pk])).context["family"]
+    from_child = worker.get(reverse("people:person_family", args=[unborn.pk])).context["family"]
+    from_mother = worker.get(reverse("people:person_family", args=[mother.pk])).context["family"]
 
     assert {m.person for m in from_child.members} == {unborn, mother}
     assert {m.person for m in from_mother.members} == {unborn, mother}
@@ -830,7 +832,7 @@ def test_the_audit_trail_never_holds_the_egn(world: World, worker: Client, petya
     martin = Person.objects.get(last_name="Колев")
     new_egn = fake_egn(BIRTH_DATE, "male", random.Random(99))
     worker.post(
-        reverse("person_edit", args=[martin.pk]),
+        reverse("people:person_edit", args=[martin.pk]),
         child_form(identifier=new_egn, version=martin.updated_at.isoformat()),
     )
     martin.refresh_from_db()
@@ -857,7 +859,7 @@ def test_the_audit_trail_records_a_persons_creation_and_changes_with_the_actor(w
     register(worker, child_form())
     martin = Person.objects.get()
     worker.post(
-        reverse("person_edit", args=[martin.pk]),
+        reverse("people:person_edit", args=[martin.pk]),
         child_form(address="ул. „Липа“ 1", version=martin.updated_at.isoformat()),
     )
     events = ChangeEvent.objects.filter(

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.http.response import HttpResponseBase
 from django.test import Client, RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
@@ -99,74 +99,78 @@ OTHER_SERVICES_HEADS = by_role(403, administrator=200, head=404)
 
 EXPECTED: dict[str, Row] = {
     # --- Opora's own pages ---
-    "home": Row(LOGIN, by_role(200)),
-    "healthz": Row(200, by_role(200)),  # public on purpose: the load balancer's probe, no data
-    "organisation_edit": Row(LOGIN, ADMIN_ONLY),
-    "role_policies": Row(LOGIN, ADMIN_ONLY),
-    "service_list": Row(LOGIN, ALL_BUT_VOLUNTEER),
-    "service_create": Row(LOGIN, ADMIN_ONLY),
-    "service_detail": Row(LOGIN, ALL_BUT_VOLUNTEER, by_role(404, administrator=200, volunteer=403)),
-    "service_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
-    "programme_list": Row(LOGIN, ALL_BUT_VOLUNTEER),
-    "programme_create": Row(LOGIN, ADMIN_ONLY),
-    "programme_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
-    "staff_list": Row(LOGIN, by_role(403, administrator=200, head=200)),
-    "staff_create": Row(LOGIN, ADMIN_ONLY),
-    "staff_detail": Row(LOGIN, by_role(403, administrator=200, head=200), by_role(403, administrator=200, head=404)),
-    "staff_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
-    "person_list": Row(LOGIN, PEOPLE),
-    "person_create": Row(LOGIN, PEOPLE),
-    "person_detail": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "person_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "person_family": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "person_merge": Row(LOGIN, by_role(403, administrator=200, head=200), by_role(403, administrator=200, head=404)),
-    "relationship_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "relationship_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "household_member_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "household_member_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
-    "referral_list": Row(LOGIN, CASE_READERS),
-    "referral_waiting_list": Row(LOGIN, CASE_READERS),
-    "referral_create": Row(LOGIN, CASE_WORKERS),
-    "referral_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "referral_triage": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "ui:home": Row(LOGIN, by_role(200)),
+    "core:healthz": Row(200, by_role(200)),  # public on purpose: the load balancer's probe, no data
+    "organisation:organisation_edit": Row(LOGIN, ADMIN_ONLY),
+    "organisation:role_policies": Row(LOGIN, ADMIN_ONLY),
+    "organisation:service_list": Row(LOGIN, ALL_BUT_VOLUNTEER),
+    "organisation:service_create": Row(LOGIN, ADMIN_ONLY),
+    "organisation:service_detail": Row(LOGIN, ALL_BUT_VOLUNTEER, by_role(404, administrator=200, volunteer=403)),
+    "organisation:service_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
+    "organisation:programme_list": Row(LOGIN, ALL_BUT_VOLUNTEER),
+    "organisation:programme_create": Row(LOGIN, ADMIN_ONLY),
+    "organisation:programme_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
+    "organisation:staff_list": Row(LOGIN, by_role(403, administrator=200, head=200)),
+    "organisation:staff_create": Row(LOGIN, ADMIN_ONLY),
+    "organisation:staff_detail": Row(
+        LOGIN, by_role(403, administrator=200, head=200), by_role(403, administrator=200, head=404)
+    ),
+    "organisation:staff_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
+    "people:person_list": Row(LOGIN, PEOPLE),
+    "people:person_create": Row(LOGIN, PEOPLE),
+    "people:person_detail": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "people:person_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "people:person_family": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "people:person_merge": Row(
+        LOGIN, by_role(403, administrator=200, head=200), by_role(403, administrator=200, head=404)
+    ),
+    "people:relationship_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "people:relationship_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "people:household_member_create": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "people:household_member_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
+    "cases:referral_list": Row(LOGIN, CASE_READERS),
+    "cases:referral_waiting_list": Row(LOGIN, CASE_READERS),
+    "cases:referral_create": Row(LOGIN, CASE_WORKERS),
+    "cases:referral_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "cases:referral_triage": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
     # Corrected by those who record referrals in its service.
-    "referral_edit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:referral_edit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # A head links a person of another service found by the duplicate check: a token not of her session is 404.
-    "person_link": Row(LOGIN, by_role(403, administrator=404, head=404)),
-    "referral_assessment_file": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "case_list": Row(LOGIN, CASE_READERS),
-    "case_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "case_transition": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:person_link": Row(LOGIN, by_role(403, administrator=404, head=404)),
+    "cases:referral_assessment_file": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "cases:case_list": Row(LOGIN, CASE_READERS),
+    "cases:case_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "cases:case_transition": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # Another case manager or a changed team: the head of the service.
-    "case_team_edit": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
-    "task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:case_team_edit": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "cases:task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # The needs assessment, the support plan and reviews: read as the case; written by its workers; approved
     # by the head. The pages about a case take the case; the others a version of the document.
-    "case_assessment": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
-    "case_plan": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
-    "case_review": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
-    "review_edit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
-    "assessment_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "assessment_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
-    "assessment_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
-    "assessment_print": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "plan_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "plan_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
-    "plan_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
-    "plan_print": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
-    "my_tasks": Row(LOGIN, CASE_READERS),
-    "overdue": Row(LOGIN, CASE_READERS),
-    "notification_list": Row(LOGIN, by_role(200)),  # one's own notifications only
-    "deadline_rules": Row(LOGIN, ADMIN_ONLY),
-    "audit_changes": Row(LOGIN, ADMIN_ONLY),
-    "audit_views": Row(LOGIN, ADMIN_ONLY),
+    "cases:case_assessment": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:case_plan": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:case_review": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:review_edit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:assessment_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "cases:assessment_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:assessment_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "cases:assessment_print": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "cases:plan_detail": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "cases:plan_submit": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "cases:plan_approve": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "cases:plan_print": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "deadlines:my_tasks": Row(LOGIN, CASE_READERS),
+    "deadlines:overdue": Row(LOGIN, CASE_READERS),
+    "deadlines:notification_list": Row(LOGIN, by_role(200)),  # one's own notifications only
+    "deadlines:deadline_rules": Row(LOGIN, ADMIN_ONLY),
+    "audit:audit_changes": Row(LOGIN, ADMIN_ONLY),
+    "audit:audit_views": Row(LOGIN, ADMIN_ONLY),
     # --- Django's language switch: a GET only redirects back ---
-    "set_language": Row(Redirect("home"), by_role(Redirect("home"))),
+    "set_language": Row(Redirect("ui:home"), by_role(Redirect("ui:home"))),
     # --- allauth: the same for every role; only one's own account is ever shown ---
-    "account_login": Row(200, by_role(Redirect("home"))),
+    "account_login": Row(200, by_role(Redirect("ui:home"))),
     "account_logout": Row(LOGIN, by_role(200)),  # a confirmation form; logging out takes a POST
     "account_inactive": Row(200, by_role(200)),
-    "account_signup": Row(200, by_role(Redirect("home"))),  # the page says sign-up is closed
+    "account_signup": Row(200, by_role(Redirect("ui:home"))),  # the page says sign-up is closed
     "account_reauthenticate": Row(LOGIN, by_role(200)),
     "account_email": Row(LOGIN, by_role(200)),  # the user's own address only
     "account_email_verification_sent": Row(200, by_role(200)),
@@ -177,9 +181,9 @@ EXPECTED: dict[str, Row] = {
     "account_reset_password_from_key": Row(200, by_role(200)),  # a bad key: "invalid link", nobody named
     "account_reset_password_from_key_done": Row(200, by_role(200)),
     "account_confirm_email": Row(200, by_role(200)),  # a bad key: "invalid link"
-    "account_confirm_login_code": Row(LOGIN, by_role(Redirect("home"))),  # login by code is off
+    "account_confirm_login_code": Row(LOGIN, by_role(Redirect("ui:home"))),  # login by code is off
     "mfa_index": Row(LOGIN, by_role(200)),
-    "mfa_authenticate": Row(LOGIN, by_role(Redirect("home"))),  # only in the middle of a login
+    "mfa_authenticate": Row(LOGIN, by_role(Redirect("ui:home"))),  # only in the middle of a login
     "mfa_reauthenticate": Row(LOGIN, by_role(Redirect("account_reauthenticate"))),  # no authenticator yet
     "mfa_activate_totp": Row(LOGIN, by_role(200)),
     "mfa_deactivate_totp": Row(LOGIN, by_role(404)),  # no TOTP to deactivate
@@ -189,18 +193,34 @@ EXPECTED: dict[str, Row] = {
 }
 
 # The pages allauth asks a recent password (or second factor) for, on top of the permission.
-REAUTHENTICATION_REQUIRED = {"role_policies", "staff_create", "staff_edit", "person_merge"}
+REAUTHENTICATION_REQUIRED = {
+    "organisation:role_policies",
+    "organisation:staff_create",
+    "organisation:staff_edit",
+    "people:person_merge",
+}
 
 
 # --- The URL patterns --------------------------------------------------------------------------------
 
 
-def url_patterns(resolver: URLResolver | None = None) -> Iterator[URLPattern]:
+@dataclass(frozen=True)
+class Page:
+    """A URL pattern under the name ``reverse`` knows it by: its app's namespace and its own name."""
+
+    name: str | None
+    pattern: Any
+    callback: Any
+
+
+def url_patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[Page]:
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):
-            yield from url_patterns(pattern)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern, inner)
         else:
-            yield pattern
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield Page(name=name, pattern=pattern.pattern, callback=pattern.callback)
 
 
 def url_names() -> list[str]:
@@ -247,7 +267,7 @@ def test_every_project_page_but_the_health_check_is_behind_a_permission() -> Non
         if not pattern.callback.__module__.startswith("opora."):
             continue
         permission = getattr(pattern.callback, "opora_permission", None)
-        if pattern.name == "healthz":
+        if pattern.name == "core:healthz":
             assert permission is None
         else:
             assert permission is not None, pattern.name
@@ -401,45 +421,45 @@ def matrix(built_once: Matrix, db: None) -> Matrix:
 
 # For each page about one record: the record in the own service and in the other one.
 RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
-    "service_detail": lambda m, where: m.world.own if where == OWN else m.world.other,
-    "service_edit": lambda m, where: m.world.own if where == OWN else m.world.other,
-    "programme_edit": lambda m, where: m.programmes[where],
-    "staff_detail": lambda m, where: m.world.users[Role.SOCIAL_WORKER] if where == OWN else m.outsider,
-    "staff_edit": lambda m, where: m.world.users[Role.SOCIAL_WORKER] if where == OWN else m.outsider,
-    "person_detail": lambda m, where: m.people[where],
-    "person_edit": lambda m, where: m.people[where],
-    "person_family": lambda m, where: m.people[where],
-    "person_merge": lambda m, where: m.people[where],
-    "relationship_create": lambda m, where: m.people[where],
-    "household_member_create": lambda m, where: m.people[where],
-    "relationship_edit": lambda m, where: m.relationships[where],
-    "household_member_edit": lambda m, where: m.household_members[where],
-    "referral_detail": lambda m, where: m.referrals[where],
-    "referral_triage": lambda m, where: m.requests[where],
-    "referral_edit": lambda m, where: m.referrals[where],
-    "referral_assessment_file": lambda m, where: m.referrals[where],
-    "case_detail": lambda m, where: m.cases[where],
-    "case_transition": lambda m, where: m.cases[where],
-    "case_team_edit": lambda m, where: m.cases[where],
-    "task_complete": lambda m, where: m.tasks[where],
-    "case_assessment": lambda m, where: m.cases[where],
-    "case_plan": lambda m, where: m.cases[where],
-    "case_review": lambda m, where: m.cases[where],
-    "review_edit": lambda m, where: m.reviews[where],
-    "assessment_detail": lambda m, where: m.assessments[where],
-    "assessment_submit": lambda m, where: m.assessments[where],
-    "assessment_approve": lambda m, where: m.assessments[where],
-    "assessment_print": lambda m, where: m.assessments[where],
-    "plan_detail": lambda m, where: m.plans[where],
-    "plan_submit": lambda m, where: m.plans[where],
-    "plan_approve": lambda m, where: m.plans[where],
-    "plan_print": lambda m, where: m.plans[where],
+    "organisation:service_detail": lambda m, where: m.world.own if where == OWN else m.world.other,
+    "organisation:service_edit": lambda m, where: m.world.own if where == OWN else m.world.other,
+    "organisation:programme_edit": lambda m, where: m.programmes[where],
+    "organisation:staff_detail": lambda m, where: m.world.users[Role.SOCIAL_WORKER] if where == OWN else m.outsider,
+    "organisation:staff_edit": lambda m, where: m.world.users[Role.SOCIAL_WORKER] if where == OWN else m.outsider,
+    "people:person_detail": lambda m, where: m.people[where],
+    "people:person_edit": lambda m, where: m.people[where],
+    "people:person_family": lambda m, where: m.people[where],
+    "people:person_merge": lambda m, where: m.people[where],
+    "people:relationship_create": lambda m, where: m.people[where],
+    "people:household_member_create": lambda m, where: m.people[where],
+    "people:relationship_edit": lambda m, where: m.relationships[where],
+    "people:household_member_edit": lambda m, where: m.household_members[where],
+    "cases:referral_detail": lambda m, where: m.referrals[where],
+    "cases:referral_triage": lambda m, where: m.requests[where],
+    "cases:referral_edit": lambda m, where: m.referrals[where],
+    "cases:referral_assessment_file": lambda m, where: m.referrals[where],
+    "cases:case_detail": lambda m, where: m.cases[where],
+    "cases:case_transition": lambda m, where: m.cases[where],
+    "cases:case_team_edit": lambda m, where: m.cases[where],
+    "cases:task_complete": lambda m, where: m.tasks[where],
+    "cases:case_assessment": lambda m, where: m.cases[where],
+    "cases:case_plan": lambda m, where: m.cases[where],
+    "cases:case_review": lambda m, where: m.cases[where],
+    "cases:review_edit": lambda m, where: m.reviews[where],
+    "cases:assessment_detail": lambda m, where: m.assessments[where],
+    "cases:assessment_submit": lambda m, where: m.assessments[where],
+    "cases:assessment_approve": lambda m, where: m.assessments[where],
+    "cases:assessment_print": lambda m, where: m.assessments[where],
+    "cases:plan_detail": lambda m, where: m.plans[where],
+    "cases:plan_submit": lambda m, where: m.plans[where],
+    "cases:plan_approve": lambda m, where: m.plans[where],
+    "cases:plan_print": lambda m, where: m.plans[where],
 }
 
 # Other pages that take arguments: allauth's links from e-mails, here with keys that are not valid.
 OTHER_ARGUMENTS: dict[str, Callable[[Matrix], dict[str, str]]] = {
     "account_confirm_email": lambda m: {"key": "not-a-real-key"},
-    "person_link": lambda m: {"token": "not-a-real-token"},
+    "cases:person_link": lambda m: {"token": "not-a-real-token"},
     "account_reset_password_from_key": lambda m: {"uidb36": int_to_base36(m.outsider.pk), "key": "not-a-real-key"},
 }
 
@@ -477,7 +497,7 @@ def assert_answer(response: HttpResponseBase, expected: Expect, url: str) -> Non
     if isinstance(expected, Redirect):
         assert response.status_code == 302, response.status_code
         location = urlsplit(response["Location"])
-        assert resolve(location.path).url_name == expected.to, response["Location"]
+        assert resolve(location.path).view_name == expected.to, response["Location"]
         if expected == LOGIN and location.query:
             assert parse_qs(location.query)["next"] == [url]
     else:
@@ -530,12 +550,15 @@ def test_get(matrix: Matrix, name: str, role: str | None, where: str, expected: 
 # --- Lists show the own service's records and nothing of the other's ----------------------------------
 
 LISTS = {
-    "person_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
-    "service_list": lambda m: (m.world.own.name, m.world.other.name),
-    "programme_list": lambda m: (m.programmes[OWN].name, m.programmes[OTHER].name),
-    "staff_list": lambda m: (m.world.users[Role.SOCIAL_WORKER].get_full_name(), m.outsider.get_full_name()),
-    "referral_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
-    "case_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
+    "people:person_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
+    "organisation:service_list": lambda m: (m.world.own.name, m.world.other.name),
+    "organisation:programme_list": lambda m: (m.programmes[OWN].name, m.programmes[OTHER].name),
+    "organisation:staff_list": lambda m: (
+        m.world.users[Role.SOCIAL_WORKER].get_full_name(),
+        m.outsider.get_full_name(),
+    ),
+    "cases:referral_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
+    "cases:case_list": lambda m: (m.people[OWN].last_name, m.people[OTHER].last_name),
 }
 
 
@@ -557,7 +580,11 @@ def test_a_list_shows_the_own_service_and_nothing_of_the_other(matrix: Matrix, n
 
 def person_pages() -> list[str]:
     """The pages about one person-level record (a person, a staff member, a referral, a case...)."""
-    return sorted(name for name in RECORDS if name not in {"service_detail", "service_edit", "programme_edit"})
+    return sorted(
+        name
+        for name in RECORDS
+        if name not in {"organisation:service_detail", "organisation:service_edit", "organisation:programme_edit"}
+    )
 
 
 def test_the_person_pages_are_exactly_the_pages_about_a_person_level_record(matrix: Matrix) -> None:
@@ -639,7 +666,11 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
         )
     }
     # The pages that add a relation or a household are pages about the person.
-    record = child if name in {"relationship_create", "household_member_create"} else records[name.split("_")[0]]
+    record = (
+        child
+        if name in {"people:relationship_create", "people:household_member_create"}
+        else records[name.split(":")[-1].split("_")[0]]
+    )
 
     response = client_for(matrix.world.users[ADMIN]).get(reverse(name, kwargs={"pk": record.pk}))
 
@@ -693,7 +724,7 @@ def test_a_stale_authentication_asks_for_reauthentication_again(matrix: Matrix, 
 
 
 def test_a_head_is_asked_to_reauthenticate_before_merging(matrix: Matrix) -> None:
-    url = url_of("person_merge", matrix)
+    url = url_of("people:person_merge", matrix)
     response = client_for(matrix.world.users[Role.HEAD], fresh=False).get(url)
     assert_answer(response, Redirect("account_reauthenticate"), url)
 
@@ -770,30 +801,42 @@ def staff_data(member: User | None, service: Service) -> dict[str, Any]:
 
 # Each write: the URL and a valid form for it (the administrator's control proves it valid).
 WRITES: dict[str, Callable[[Matrix], tuple[str, dict[str, Any]]]] = {
-    "organisation_edit": lambda m: (reverse("organisation_edit"), {"name": "Ново име", "municipality": "Пловдив"}),
-    "role_policies": lambda m: (reverse("role_policies"), {Role.HEAD: "on", Role.SOCIAL_WORKER: "on"}),
-    "service_create": lambda m: (
-        reverse("service_create"),
+    "organisation:organisation_edit": lambda m: (
+        reverse("organisation:organisation_edit"),
+        {"name": "Ново име", "municipality": "Пловдив"},
+    ),
+    "organisation:role_policies": lambda m: (
+        reverse("organisation:role_policies"),
+        {Role.HEAD: "on", Role.SOCIAL_WORKER: "on"},
+    ),
+    "organisation:service_create": lambda m: (
+        reverse("organisation:service_create"),
         service_data(Service(name="ЦОП Бяла", kind=ServiceKind.SPECIALISED, municipality="Бяла", capacity=5)),
     ),
-    "service_edit-own": lambda m: (reverse("service_edit", args=[m.world.own.pk]), service_data(m.world.own)),
-    "service_edit-other": lambda m: (reverse("service_edit", args=[m.world.other.pk]), service_data(m.world.other)),
-    "programme_create": lambda m: (reverse("programme_create"), programme_data(m)),
+    "service_edit-own": lambda m: (
+        reverse("organisation:service_edit", args=[m.world.own.pk]),
+        service_data(m.world.own),
+    ),
+    "service_edit-other": lambda m: (
+        reverse("organisation:service_edit", args=[m.world.other.pk]),
+        service_data(m.world.other),
+    ),
+    "organisation:programme_create": lambda m: (reverse("organisation:programme_create"), programme_data(m)),
     "programme_edit-own": lambda m: (
-        reverse("programme_edit", args=[m.programmes[OWN].pk]),
+        reverse("organisation:programme_edit", args=[m.programmes[OWN].pk]),
         programme_data(m, m.programmes[OWN]),
     ),
     "programme_edit-other": lambda m: (
-        reverse("programme_edit", args=[m.programmes[OTHER].pk]),
+        reverse("organisation:programme_edit", args=[m.programmes[OTHER].pk]),
         programme_data(m, m.programmes[OTHER]),
     ),
-    "staff_create": lambda m: (reverse("staff_create"), staff_data(None, m.world.own)),
+    "organisation:staff_create": lambda m: (reverse("organisation:staff_create"), staff_data(None, m.world.own)),
     "staff_edit-own": lambda m: (
-        reverse("staff_edit", args=[m.world.users[Role.SOCIAL_WORKER].pk]),
+        reverse("organisation:staff_edit", args=[m.world.users[Role.SOCIAL_WORKER].pk]),
         staff_data(m.world.users[Role.SOCIAL_WORKER], m.world.own),
     ),
     "staff_edit-other": lambda m: (
-        reverse("staff_edit", args=[m.outsider.pk]),
+        reverse("organisation:staff_edit", args=[m.outsider.pk]),
         staff_data(m.outsider, m.world.other),
     ),
 }
@@ -808,7 +851,7 @@ def database_state() -> dict[str, Any]:
         "programme_services": list(Programme.services.through.objects.order_by("pk").values()),
         "users": list(User.objects.order_by("pk").values()),
         "memberships": list(Membership.objects.order_by("pk").values()),
-        "role_policies": list(RolePolicy.objects.order_by("pk").values()),
+        "organisation:role_policies": list(RolePolicy.objects.order_by("pk").values()),
         "change_events": ChangeEvent.objects.count(),
     }
 
@@ -874,21 +917,24 @@ def person_data(person: Person) -> dict[str, Any]:
 
 # Each write about a record: the URL and a valid form, for the record in the own or the other service.
 PERSON_WRITES: dict[str, Callable[[Matrix, str], tuple[str, dict[str, Any]]]] = {
-    "person_edit": lambda m, where: (reverse("person_edit", args=[m.people[where].pk]), person_data(m.people[where])),
-    "relationship_create": lambda m, where: (
-        reverse("relationship_create", args=[m.people[where].pk]),
+    "people:person_edit": lambda m, where: (
+        reverse("people:person_edit", args=[m.people[where].pk]),
+        person_data(m.people[where]),
+    ),
+    "people:relationship_create": lambda m, where: (
+        reverse("people:relationship_create", args=[m.people[where].pk]),
         {"other": m.relatives[where].pk, "direction": "relative_is", "kind": "guardian"},
     ),
-    "household_member_create": lambda m, where: (
-        reverse("household_member_create", args=[m.people[where].pk]),
+    "people:household_member_create": lambda m, where: (
+        reverse("people:household_member_create", args=[m.people[where].pk]),
         {"name": "Ново домакинство"},
     ),
-    "relationship_edit": lambda m, where: (
-        reverse("relationship_edit", args=[m.relationships[where].pk]),
+    "people:relationship_edit": lambda m, where: (
+        reverse("people:relationship_edit", args=[m.relationships[where].pk]),
         {"kind": "mother", "end_date": "2025-01-01"},
     ),
-    "household_member_edit": lambda m, where: (
-        reverse("household_member_edit", args=[m.household_members[where].pk]),
+    "people:household_member_edit": lambda m, where: (
+        reverse("people:household_member_edit", args=[m.household_members[where].pk]),
         {"start_date": "2020-01-01"},
     ),
 }
@@ -914,7 +960,9 @@ def person_write_cells() -> list[Any]:
                 expected = (EXPECTED[name].own if where == OWN else EXPECTED[name].other)[role]  # type: ignore[index]
                 cells.append(pytest.param(name, role, where, expected, id=f"{name}-{role}-{where}"))
     cells += [
-        pytest.param("person_create", role, OWN, EXPECTED["person_create"].own[role], id=f"person_create-{role}")
+        pytest.param(
+            "people:person_create", role, OWN, EXPECTED["people:person_create"].own[role], id=f"person_create-{role}"
+        )
         for role in ROLES
     ]
     return cells
@@ -924,8 +972,8 @@ def person_write_cells() -> list[Any]:
 def test_a_people_write_follows_the_matrix(matrix: Matrix, name: str, role: str, where: str, expected: int) -> None:
     """Allowed (200 on GET): the POST saves and redirects. No permission: 403; out of scope: 404; neither
     changes anything."""
-    if name == "person_create":
-        url = reverse("person_create")
+    if name == "people:person_create":
+        url = reverse("people:person_create")
         data = {
             "service": matrix.world.own.pk,
             "kind": "child",
@@ -948,9 +996,11 @@ def test_a_people_write_follows_the_matrix(matrix: Matrix, name: str, role: str,
         assert people_state() == before
 
 
-@pytest.mark.parametrize("name", [*PERSON_WRITES, "person_create"])
+@pytest.mark.parametrize("name", [*PERSON_WRITES, "people:person_create"])
 def test_an_anonymous_people_post_goes_to_the_login_page_and_changes_nothing(matrix: Matrix, name: str) -> None:
-    url, data = (reverse("person_create"), {}) if name == "person_create" else PERSON_WRITES[name](matrix, OWN)
+    url, data = (
+        (reverse("people:person_create"), {}) if name == "people:person_create" else PERSON_WRITES[name](matrix, OWN)
+    )
     before = people_state()
 
     response = Client().post(url, data)

@@ -71,7 +71,7 @@ def as_posted(page: Any, **changes: Any) -> dict[str, Any]:
 
 def plan_page(world: World, case: Case, role: str = Role.SOCIAL_WORKER) -> tuple[Client, Any, str]:
     client = world.client_for(role)
-    url = reverse("case_plan", args=[case.pk])
+    url = reverse("cases:case_plan", args=[case.pk])
     return client, client.get(url), url
 
 
@@ -205,7 +205,7 @@ def test_damaged_counters_on_the_staff_form_keep_its_roles(world: World) -> None
     member = world.users[Role.SOCIAL_WORKER]
     data = staff_form(member, [(str(world.own.pk), Role.PSYCHOLOGIST)], **{"memberships-TOTAL_FORMS": "abc"})
 
-    response = administrator_afresh().post(reverse("staff_edit", args=[member.pk]), data)
+    response = administrator_afresh().post(reverse("organisation:staff_edit", args=[member.pk]), data)
 
     assert response.status_code == 200
     formset = response.context["formset"]

@@ -39,7 +39,15 @@ def add_services(world: World, count: int, prefix: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url_name", ["service_list", "staff_list", "programme_list", "audit_changes", "audit_views", "person_list"]
+    "url_name",
+    [
+        "organisation:service_list",
+        "organisation:staff_list",
+        "organisation:programme_list",
+        "audit:audit_changes",
+        "audit:audit_views",
+        "people:person_list",
+    ],
 )
 def test_a_list_page_costs_the_same_queries_for_more_rows(world: World, url_name: str) -> None:
     url = reverse(url_name)
@@ -59,7 +67,7 @@ def add_relatives(child: Person, count: int, prefix: str) -> None:
         household_join(by=registrar(relative), person=relative, household=household)
 
 
-@pytest.mark.parametrize("url_name", ["person_family", "person_detail"])
+@pytest.mark.parametrize("url_name", ["people:person_family", "people:person_detail"])
 def test_a_persons_pages_cost_the_same_queries_for_a_larger_family(world: World, url_name: str) -> None:
     child = make_person(world.own, "Мартин", "Колев")
     household_create(by=registrar(child), person=child, name="Семейство Колеви")

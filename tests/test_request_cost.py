@@ -25,7 +25,7 @@ def warmed_client(world: World, role: str, url: str) -> Client:
 
 
 def test_a_logged_in_health_check_costs_the_session_and_the_user_only(world: World) -> None:
-    url = reverse("healthz")
+    url = reverse("core:healthz")
     client = warmed_client(world, Role.SOCIAL_WORKER, url)
     before_the_view = [sql for sql in queries_of(client, url) if sql != HEALTH_CHECK_QUERY]
     assert len(before_the_view) <= 2, before_the_view
@@ -36,22 +36,22 @@ def test_a_user_who_must_use_mfa_and_has_it_costs_no_more(world: World) -> None:
 
     RolePolicy.objects.create(organisation=world.organisation, role=Role.SOCIAL_WORKER, mfa_required=True)
     TOTP.activate(world.users[Role.SOCIAL_WORKER], generate_totp_secret())
-    url = reverse("healthz")
+    url = reverse("core:healthz")
     client = warmed_client(world, Role.SOCIAL_WORKER, url)
     before_the_view = [sql for sql in queries_of(client, url) if sql != HEALTH_CHECK_QUERY]
     assert len(before_the_view) <= 2, before_the_view
 
 
 def test_a_new_role_takes_effect_on_the_next_request(world: World) -> None:
-    url = reverse("staff_list")
-    client = warmed_client(world, Role.SOCIAL_WORKER, reverse("home"))
+    url = reverse("organisation:staff_list")
+    client = warmed_client(world, Role.SOCIAL_WORKER, reverse("ui:home"))
     assert client.get(url).status_code == 403
     Membership.objects.create(user=world.users[Role.SOCIAL_WORKER], role=Role.HEAD, service=world.other)
     assert client.get(url).status_code == 200
 
 
 def test_a_removed_role_takes_effect_on_the_next_request(world: World) -> None:
-    url = reverse("staff_list")
+    url = reverse("organisation:staff_list")
     client = warmed_client(world, Role.HEAD, url)
     assert client.get(url).status_code == 200
     Membership.objects.filter(user=world.users[Role.HEAD]).get().delete()
@@ -59,20 +59,20 @@ def test_a_removed_role_takes_effect_on_the_next_request(world: World) -> None:
 
 
 def test_a_new_mfa_policy_takes_effect_on_the_next_request(world: World) -> None:
-    client = warmed_client(world, Role.SOCIAL_WORKER, reverse("home"))
-    assert client.get(reverse("home")).status_code == 200
+    client = warmed_client(world, Role.SOCIAL_WORKER, reverse("ui:home"))
+    assert client.get(reverse("ui:home")).status_code == 200
     RolePolicy.objects.create(organisation=world.organisation, role=Role.SOCIAL_WORKER, mfa_required=True)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("ui:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
 
 
 def test_a_deactivated_user_is_out_on_the_next_request(world: World) -> None:
-    client = warmed_client(world, Role.SOCIAL_WORKER, reverse("home"))
+    client = warmed_client(world, Role.SOCIAL_WORKER, reverse("ui:home"))
     user = world.users[Role.SOCIAL_WORKER]
     user.is_active = False
     user.save()
-    response = client.get(reverse("home"))
+    response = client.get(reverse("ui:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
-    assert client.get(reverse("person_list"))["Location"].startswith(reverse("account_login"))
+    assert client.get(reverse("people:person_list"))["Location"].startswith(reverse("account_login"))

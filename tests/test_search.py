@@ -191,7 +191,7 @@ def test_another_services_people_are_never_found(world: World, people: dict[str,
 
 def test_the_list_page_searches(world: World, people: dict[str, Person]) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
-    response = client.get(reverse("person_list"), {"q": "Petorv Ivan"})
+    response = client.get(reverse("people:person_list"), {"q": "Petorv Ivan"})
     assert next(iter(response.context["page"])) == people["ivan"]
     assert people["hidden"] not in list(response.context["page"])
 
@@ -204,10 +204,10 @@ def test_the_list_page_says_when_more_match_than_it_shows(
     monkeypatch.setattr(views, "SEARCH_LIMIT", 2)
     client = world.client_for(Role.SOCIAL_WORKER)
     # Three Иван of the own service (Петров, Георгиев; Ивана is close too): more than two.
-    crowded = client.get(reverse("person_list"), {"q": "Иван"})
+    crowded = client.get(reverse("people:person_list"), {"q": "Иван"})
     assert crowded.context["more_than_shown"] is True
     assert "15.03.2016" in crowded.content.decode()
-    narrow = client.get(reverse("person_list"), {"q": "Иван Петров"})
+    narrow = client.get(reverse("people:person_list"), {"q": "Иван Петров"})
     assert narrow.context["more_than_shown"] is False
 
 
@@ -385,7 +385,7 @@ def registration(**changes: Any) -> dict[str, Any]:
 
 
 def register(world: World, client: Client, data: dict[str, Any]) -> Any:
-    return client.post(reverse("person_create"), {"service": world.own.pk, **data})
+    return client.post(reverse("people:person_create"), {"service": world.own.pk, **data})
 
 
 def test_registration_shows_the_candidates_and_keeps_the_values(world: World, people: dict[str, Person]) -> None:
@@ -396,9 +396,9 @@ def test_registration_shows_the_candidates_and_keeps_the_values(world: World, pe
     assert response.status_code == 200
     assert Person.objects.count() == before
     content = response.content.decode()
-    assert reverse("person_detail", args=[people["ivan"].pk]) in content
+    assert reverse("people:person_detail", args=[people["ivan"].pk]) in content
     # The other service's Иван Петров: only that someone matches there, nothing of the person.
-    assert reverse("person_detail", args=[people["hidden"].pk]) not in content
+    assert reverse("people:person_detail", args=[people["hidden"].pk]) not in content
     assert "A person registered in another service matches. Ask ЦОП Хисаря or your head of service." in content
     assert "11.11.2011" not in content
     assert "2011-11-11" not in content
@@ -417,12 +417,12 @@ def test_ticking_a_different_person_registers_them(world: World, people: dict[st
 
 def test_a_registration_without_candidates_goes_straight_through(world: World, people: dict[str, Person]) -> None:
     client = world.client_for(Role.SOCIAL_WORKER)
-    response = client.get(reverse("person_create"))
+    response = client.get(reverse("people:person_create"))
     assert 'name="different_person"' not in response.content.decode()
     response = register(world, client, registration(first_name="Зюмбюл", last_name="Ъглов"))
     assert response.status_code == 302
     registered = Person.objects.get(first_name="Зюмбюл", last_name="Ъглов")
-    assert response["Location"] == reverse("person_detail", args=[registered.pk])
+    assert response["Location"] == reverse("people:person_detail", args=[registered.pk])
 
 
 # --- The structures behind the search -----------------------------------------------------------------

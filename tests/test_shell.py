@@ -13,27 +13,38 @@ from tests.conftest import World
 # The menu as it was: Home; People; Referrals; Cases, My tasks and Overdue; Services; Programmes; Staff;
 # Organisation and Time limits; Audit trail; Notifications; My security — each when the role had its permission.
 CASE_WORK_MENU = [
-    "home",
-    "person_list",
-    "referral_list",
-    "case_list",
-    "my_tasks",
-    "overdue",
-    "service_list",
-    "programme_list",
+    "ui:home",
+    "people:person_list",
+    "cases:referral_list",
+    "cases:case_list",
+    "deadlines:my_tasks",
+    "deadlines:overdue",
+    "organisation:service_list",
+    "organisation:programme_list",
 ]
 MENUS: dict[str, list[str]] = {
-    Role.ADMINISTRATOR: [*CASE_WORK_MENU, "staff_list", "organisation_edit", "deadline_rules", "audit_changes"],
-    Role.HEAD: [*CASE_WORK_MENU, "staff_list"],
+    Role.ADMINISTRATOR: [
+        *CASE_WORK_MENU,
+        "organisation:staff_list",
+        "organisation:organisation_edit",
+        "deadlines:deadline_rules",
+        "audit:audit_changes",
+    ],
+    Role.HEAD: [*CASE_WORK_MENU, "organisation:staff_list"],
     Role.SOCIAL_WORKER: CASE_WORK_MENU,
     Role.PSYCHOLOGIST: CASE_WORK_MENU,
     Role.PEDAGOGUE: CASE_WORK_MENU,
     Role.FOSTER_CARE: CASE_WORK_MENU,
-    Role.VOLUNTEER_COORDINATOR: ["home", "person_list", "service_list", "programme_list"],
-    Role.VOLUNTEER: ["home"],
-    Role.MONITORING: ["home", "service_list", "programme_list"],
+    Role.VOLUNTEER_COORDINATOR: [
+        "ui:home",
+        "people:person_list",
+        "organisation:service_list",
+        "organisation:programme_list",
+    ],
+    Role.VOLUNTEER: ["ui:home"],
+    Role.MONITORING: ["ui:home", "organisation:service_list", "organisation:programme_list"],
 }
-EVERYONE = ["notification_list", "mfa_index"]
+EVERYONE = ["deadlines:notification_list", "mfa_index"]
 
 
 def menu_links(html: str) -> list[str]:
@@ -44,15 +55,15 @@ def menu_links(html: str) -> list[str]:
 
 @pytest.mark.parametrize("role", list(MENUS))
 def test_each_role_has_the_menu_it_had(world: World, role: str) -> None:
-    response = world.client_for(role).get(reverse("notification_list"))
+    response = world.client_for(role).get(reverse("deadlines:notification_list"))
     assert response.status_code == 200
     assert menu_links(response.content.decode()) == [reverse(name) for name in [*MENUS[role], *EVERYONE]]
 
 
 def test_the_start_page_shows_the_roles_panel_and_no_tasks_panel_without_tasks(world: World) -> None:
-    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("home")).content.decode()
+    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("ui:home")).content.decode()
     assert "Моите роли" in page
-    assert reverse("service_detail", args=[world.own.pk]) in page
+    assert reverse("organisation:service_detail", args=[world.own.pk]) in page
     assert "Неизпълнени задачи" not in page
 
 

@@ -38,7 +38,7 @@ def staff_form(user, rows: list[tuple[str, str]], **fields: str) -> dict[str, st
 def test_an_administrator_cannot_remove_their_own_administrator_role(world: World) -> None:
     admin = world.users[Role.ADMINISTRATOR]
     client = administrator_afresh()
-    response = client.post(reverse("staff_edit", args=[admin.pk]), staff_form(admin, []))
+    response = client.post(reverse("organisation:staff_edit", args=[admin.pk]), staff_form(admin, []))
     assert response.status_code == 200
     assert "is_administrator" in response.context["form"].errors
     assert Membership.objects.filter(user=admin, role=Role.ADMINISTRATOR).exists()
@@ -48,7 +48,7 @@ def test_an_administrator_cannot_deactivate_themselves(world: World) -> None:
     admin = world.users[Role.ADMINISTRATOR]
     data = staff_form(admin, [], is_administrator="on")
     del data["is_active"]
-    response = administrator_afresh().post(reverse("staff_edit", args=[admin.pk]), data)
+    response = administrator_afresh().post(reverse("organisation:staff_edit", args=[admin.pk]), data)
     assert "is_active" in response.context["form"].errors
     admin.refresh_from_db()
     assert admin.is_active
@@ -59,7 +59,7 @@ def test_two_roles_in_one_service_are_refused_next_to_the_field(world: World) ->
     own = str(world.own.pk)
     data = staff_form(worker, [(own, Role.SOCIAL_WORKER), (own, Role.PSYCHOLOGIST)])
     data["memberships-INITIAL_FORMS"] = "0"
-    response = administrator_afresh().post(reverse("staff_edit", args=[worker.pk]), data)
+    response = administrator_afresh().post(reverse("organisation:staff_edit", args=[worker.pk]), data)
     assert response.status_code == 200
     formset = response.context["formset"]
     assert any("service" in form.errors for form in formset.forms)
@@ -72,7 +72,7 @@ def test_an_administrator_gives_a_role_in_another_service(world: World) -> None:
     data.update(
         {"memberships-INITIAL_FORMS": "1", "memberships-0-id": str(existing.pk), "memberships-0-user": str(worker.pk)}
     )
-    response = administrator_afresh().post(reverse("staff_edit", args=[worker.pk]), data)
+    response = administrator_afresh().post(reverse("organisation:staff_edit", args=[worker.pk]), data)
     assert response.status_code == 302, response.context and response.context["formset"].errors
     roles = set(Membership.objects.filter(user=worker).values_list("service_id", "role"))
     assert roles == {(world.own.pk, Role.SOCIAL_WORKER), (world.other.pk, Role.PEDAGOGUE)}
@@ -82,9 +82,9 @@ def test_a_head_sees_a_colleagues_roles_only_in_their_own_services(world: World)
     worker = world.users[Role.SOCIAL_WORKER]
     Membership.objects.create(user=worker, service=world.other, role=Role.PEDAGOGUE)
     client = world.client_for(Role.HEAD)
-    detail = client.get(reverse("staff_detail", args=[worker.pk]))
+    detail = client.get(reverse("organisation:staff_detail", args=[worker.pk]))
     assert [m.service for m in detail.context["memberships"]] == [world.own]
-    listing = client.get(reverse("staff_list"))
+    listing = client.get(reverse("organisation:staff_list"))
     shown = next(member for member in listing.context["staff"] if member.pk == worker.pk)
     assert [m.service for m in shown.memberships.all()] == [world.own]
     assert world.other.name not in listing.content.decode()
@@ -93,5 +93,5 @@ def test_a_head_sees_a_colleagues_roles_only_in_their_own_services(world: World)
 def test_the_administrator_sees_every_role(world: World) -> None:
     worker = world.users[Role.SOCIAL_WORKER]
     Membership.objects.create(user=worker, service=world.other, role=Role.PEDAGOGUE)
-    detail = world.client_for(Role.ADMINISTRATOR).get(reverse("staff_detail", args=[worker.pk]))
+    detail = world.client_for(Role.ADMINISTRATOR).get(reverse("organisation:staff_detail", args=[worker.pk]))
     assert {m.service for m in detail.context["memberships"]} == {world.own, world.other}

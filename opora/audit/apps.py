@@ -14,4 +14,6 @@ class AuditConfig(AppConfig):
 
         # A look at a record out of the user's scope is written to the view log as refused.
         on_denied(log_view_denied)
-        menu_entry("audit", label=_("Audit trail"), url_name="audit_changes", order=800, permission=Perm.AUDIT_VIEW)
+        menu_entry(
+            "audit", label=_("Audit trail"), url_name="audit:audit_changes", order=800, permission=Perm.AUDIT_VIEW
+        )

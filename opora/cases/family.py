@@ -24,7 +24,7 @@ def cases_of(user: Any, people: list[Person]) -> dict[int, list[PersonRecord]]:
         services = ", ".join(service.name for service in case.services.all())
         record = PersonRecord(
             label=str(case),
-            url=reverse("case_detail", args=[case.pk]),
+            url=reverse("cases:case_detail", args=[case.pk]),
             status=f"{case.get_state_display()} — {services}",
         )
         for person in case.people.all():

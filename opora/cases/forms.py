@@ -105,6 +105,10 @@ class ReceivedAtField(PastDateTimeField):
     too_late = _("This is in the future: type when the referral arrived.")
 
 
+class NotifiedAtField(PastDateTimeField):
+    too_late = _("This is in the future: type when they were notified.")
+
+
 def offer_people(field: forms.ModelMultipleChoiceField, shown: QuerySet[Person] | list[Person], selected: Any) -> None:
     """Offer ``shown`` (at most MAX_CHOICES) and everyone already chosen, while the field still validates
     against its whole queryset: a choice among thousands is never rendered in full."""
@@ -389,7 +393,7 @@ class TaskCompleteForm(forms.Form):
         help_text=_("The department, the parent: by name or position."),
         error_messages={"required": _("Say who was notified: the department, the parent, by name or position.")},
     )
-    notified_at = PastDateTimeField(
+    notified_at = NotifiedAtField(
         label=_("When"),
         widget=DateTimeInput(),
         error_messages={"required": _("Say when they were notified."), "invalid": _("Type a date and a time.")},

@@ -255,7 +255,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                         request,
                         _("This child already has an open case or a referral awaiting a decision in this service."),
                     )
-                return redirect("referral_detail", pk=referral.pk)
+                return redirect("cases:referral_detail", pk=referral.pk)
         form.keep_the_file()
     return render(request, "cases/referral_form.html", {"form": form, "query": form_query(request)})
 
@@ -289,7 +289,7 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 shown_conflict = conflict(
                     _("Someone else corrected this referral while you were editing it"),
                     differences(form, theirs),
-                    reverse("referral_detail", args=[current.pk]),
+                    reverse("cases:referral_detail", args=[current.pk]),
                     _("The referral as saved now"),
                 )
             except ValidationError as error:
@@ -297,7 +297,7 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 _forget_replaced(form, corrected)
                 messages.success(request, _("The referral has been corrected."))
-                return redirect("referral_detail", pk=corrected.pk)
+                return redirect("cases:referral_detail", pk=corrected.pk)
         form.keep_the_file()
     return render(
         request,
@@ -348,7 +348,7 @@ def person_link(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The person is linked to your service: record the referral about them."))
-            return redirect(f"{reverse('referral_create')}?person={person.pk}")
+            return redirect(f"{reverse('cases:referral_create')}?person={person.pk}")
     registered_by = ", ".join(person.services.order_by("name").values_list("name", flat=True))
     return render(request, "cases/person_link.html", {"form": form, "registered_by": registered_by})
 
@@ -377,7 +377,7 @@ def case_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The case's team has been saved."))
-            return redirect("case_detail", pk=case.pk)
+            return redirect("cases:case_detail", pk=case.pk)
     return render(request, "cases/case_team_form.html", {"case": case, "form": form})
 
 
@@ -447,7 +447,7 @@ def referral_triage(request: HttpRequest, pk: int) -> HttpResponse:
     form = _triage_form(request, referral, request.POST or None)
     if request.method == "POST" and form is None:
         messages.error(request, _("This referral has already been decided."))
-        return redirect("referral_detail", pk=referral.pk)
+        return redirect("cases:referral_detail", pk=referral.pk)
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             target = _decide(request, referral, form.cleaned_data)
@@ -470,7 +470,7 @@ def _decide(request: HttpRequest, referral: Referral, data: dict[str, Any]) -> H
             override_reason=data["override_reason"],
         )
         messages.success(request, _("The referral has been accepted into a case."))
-        return redirect("case_detail", pk=case.pk)
+        return redirect("cases:case_detail", pk=case.pk)
     if decision == Decision.WAITLIST:
         referral_waitlist(referral=referral, by=by, reason=data["reason"])
         messages.success(request, _("The referral has been put on the waiting list."))
@@ -480,7 +480,7 @@ def _decide(request: HttpRequest, referral: Referral, data: dict[str, Any]) -> H
     else:
         referral_decline(referral=referral, by=by, ground=data["decline_ground"], reason=data["reason"])
         messages.success(request, _("The referral has been declined."))
-    return redirect("referral_detail", pk=referral.pk)
+    return redirect("cases:referral_detail", pk=referral.pk)
 
 
 @require(Perm.REFERRAL_VIEW)
@@ -632,7 +632,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("The case has moved to “%(state)s”.") % {"state": transition.get_to_state_display()},
             )
-            return redirect("case_detail", pk=case.pk)
+            return redirect("cases:case_detail", pk=case.pk)
     return _case_page(request, case, form)
 
 
@@ -660,10 +660,10 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
 def _after_task(task: CaseTask) -> str:
     """Back to the case or the referral the task belongs to."""
     if task.case_id is not None:
-        return reverse("case_detail", args=[task.case_id])
+        return reverse("cases:case_detail", args=[task.case_id])
     if task.referral_id is not None:
-        return reverse("referral_detail", args=[task.referral_id])
-    return reverse("home")
+        return reverse("cases:referral_detail", args=[task.referral_id])
+    return reverse("ui:home")
 
 
 # --- Needs assessment, support plan, reviews ---------------------------------------------------------------
@@ -739,7 +739,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The needs assessment has been saved."))
-            return redirect("assessment_detail", pk=assessment.pk)
+            return redirect("cases:assessment_detail", pk=assessment.pk)
     return render(
         request,
         "cases/assessment_form.html",
@@ -755,7 +755,7 @@ def _conflict(stale: StaleEdit, rows: list[tuple[str, str, str]]) -> dict[str, A
     current = stale.current
     if current is None:
         return conflict(_("Someone else saved this document while you were editing it"), rows)
-    detail = "assessment_detail" if isinstance(current, Assessment) else "plan_detail"
+    detail = "cases:assessment_detail" if isinstance(current, Assessment) else "cases:plan_detail"
     return conflict(
         _("Someone else saved this document while you were editing it"),
         rows,
@@ -824,7 +824,7 @@ def _document_for[D: CaseDocument](request: HttpRequest, model: type[D], pk: int
 
 
 DOCUMENT_TEMPLATES = {Assessment: "cases/assessment_detail.html", SupportPlan: "cases/plan_detail.html"}
-DETAIL_PAGES = {Assessment: "assessment_detail", SupportPlan: "plan_detail"}
+DETAIL_PAGES = {Assessment: "cases:assessment_detail", SupportPlan: "cases:plan_detail"}
 PRINT_TEMPLATES = {Assessment: "cases/assessment_print.html", SupportPlan: "cases/plan_print.html"}
 
 
@@ -1023,7 +1023,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The support plan has been saved."))
-            return redirect("plan_detail", pk=plan.pk)
+            return redirect("cases:plan_detail", pk=plan.pk)
     return render(
         request,
         "cases/plan_form.html",
@@ -1074,8 +1074,8 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The review has been recorded."))
             if review.revised_plan is not None:
-                return redirect("case_plan", pk=case.pk)
-            return redirect("case_detail", pk=case.pk)
+                return redirect("cases:case_plan", pk=case.pk)
+            return redirect("cases:case_detail", pk=case.pk)
     return render(
         request,
         "cases/review_form.html",
@@ -1120,7 +1120,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The review has been corrected."))
-            return redirect("case_detail", pk=corrected.case_id)
+            return redirect("cases:case_detail", pk=corrected.case_id)
     return render(
         request,
         "cases/review_form.html",

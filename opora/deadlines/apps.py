@@ -21,12 +21,12 @@ class DeadlinesConfig(AppConfig):
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)
 
-        menu_entry("my_tasks", label=_("My tasks"), url_name="my_tasks", order=310, permission=Perm.CASE_VIEW)
-        menu_entry("overdue", label=_("Overdue"), url_name="overdue", order=320, permission=Perm.CASE_VIEW)
+        menu_entry("my_tasks", label=_("My tasks"), url_name="deadlines:my_tasks", order=310, permission=Perm.CASE_VIEW)
+        menu_entry("overdue", label=_("Overdue"), url_name="deadlines:overdue", order=320, permission=Perm.CASE_VIEW)
         menu_entry(
             "time_limits",
             label=_("Time limits"),
-            url_name="deadline_rules",
+            url_name="deadlines:deadline_rules",
             order=710,
             permission=Perm.ORGANISATION_MANAGE,
         )
@@ -34,7 +34,7 @@ class DeadlinesConfig(AppConfig):
         menu_entry(
             "notifications",
             label=_("Notifications"),
-            url_name="notification_list",
+            url_name="deadlines:notification_list",
             order=900,
             badge=lambda request: notifications(request).get("unread_notifications"),
         )

@@ -250,10 +250,10 @@ class ItemRow:
 
 def item_link(item: DueItem) -> str:
     if item.case_id is not None:
-        return reverse("case_detail", args=[item.case_id])
+        return reverse("cases:case_detail", args=[item.case_id])
     if item.referral_id is not None:
-        return reverse("referral_detail", args=[item.referral_id])
-    return reverse("my_tasks")
+        return reverse("cases:referral_detail", args=[item.referral_id])
+    return reverse("deadlines:my_tasks")
 
 
 def rows_for(user: Any, items: list[DueItem]) -> list[ItemRow]:

@@ -60,7 +60,7 @@ def deadline_rules(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The time limits have been saved."))
-            return redirect("deadline_rules")
+            return redirect("deadlines:deadline_rules")
     return render(
         request,
         "deadlines/rules.html",
@@ -167,7 +167,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
                 ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", marked)
                 % {"count": marked},
             )
-        return redirect("notification_list")
+        return redirect("deadlines:notification_list")
     notifications = list(notifications_of(user)[:200])
     return render(
         request,

@@ -21,15 +21,25 @@ class OrganisationConfig(AppConfig):
         register(Membership, organisation=lambda membership: membership.user.organisation_id)
         register(User, exclude=("last_login",))
 
-        menu_entry("services", label=_("Services"), url_name="service_list", order=400, permission=Perm.SERVICE_VIEW)
         menu_entry(
-            "programmes", label=_("Programmes"), url_name="programme_list", order=500, permission=Perm.PROGRAMME_VIEW
+            "services",
+            label=_("Services"),
+            url_name="organisation:service_list",
+            order=400,
+            permission=Perm.SERVICE_VIEW,
         )
-        menu_entry("staff", label=_("Staff"), url_name="staff_list", order=600, permission=Perm.STAFF_VIEW)
+        menu_entry(
+            "programmes",
+            label=_("Programmes"),
+            url_name="organisation:programme_list",
+            order=500,
+            permission=Perm.PROGRAMME_VIEW,
+        )
+        menu_entry("staff", label=_("Staff"), url_name="organisation:staff_list", order=600, permission=Perm.STAFF_VIEW)
         menu_entry(
             "organisation",
             label=_("Organisation"),
-            url_name="organisation_edit",
+            url_name="organisation:organisation_edit",
             order=700,
             permission=Perm.ORGANISATION_MANAGE,
         )

@@ -43,7 +43,7 @@ def organisation_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The organisation has been saved."))
-        return redirect("organisation_edit")
+        return redirect("organisation:organisation_edit")
     return render(request, "organisation/organisation_form.html", {"form": form})
 
 
@@ -59,7 +59,7 @@ def role_policies(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         role_policies_set(organisation=organisation, required_roles=form.required_roles())
         messages.success(request, _("The security policy has been saved."))
-        return redirect("role_policies")
+        return redirect("organisation:role_policies")
     return render(request, "organisation/role_policies.html", {"form": form})
 
 
@@ -112,7 +112,7 @@ def _service_form(request: HttpRequest, service: Service) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         service = form.save()
         messages.success(request, _("The service has been saved."))
-        return redirect("service_detail", pk=service.pk)
+        return redirect("organisation:service_detail", pk=service.pk)
     return render(request, "organisation/service_form.html", {"form": form, "service": service})
 
 
@@ -149,7 +149,7 @@ def _programme_form(request: HttpRequest, programme: Programme) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The programme has been saved."))
-        return redirect("programme_list")
+        return redirect("organisation:programme_list")
     return render(request, "organisation/programme_form.html", {"form": form, "programme": programme})
 
 
@@ -227,7 +227,7 @@ def _staff_form(request: HttpRequest, member: User) -> HttpResponse:
         )
         forget_memberships(request.user)
         messages.success(request, _("The staff member has been saved."))
-        return redirect("staff_detail", pk=member.pk)
+        return redirect("organisation:staff_detail", pk=member.pk)
     return render(
         request,
         "organisation/staff_form.html",

@@ -215,7 +215,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 form.refuse_taken_identifier()
             else:
                 messages.success(request, _("The person has been registered."))
-                return redirect("person_detail", pk=person.pk)
+                return redirect("people:person_detail", pk=person.pk)
     return render(request, "people/person_form.html", {"form": form, "person": person, "candidates": candidates})
 
 
@@ -280,7 +280,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.refuse_taken_identifier()
         else:
             messages.success(request, _("The person has been saved."))
-            return redirect("person_detail", pk=person.pk)
+            return redirect("people:person_detail", pk=person.pk)
     return render(request, "people/person_form.html", {"form": form, "person": person, "conflict": shown_conflict})
 
 
@@ -345,7 +345,7 @@ def relationship_create(request: HttpRequest, pk: int) -> HttpResponse:
             by=acting_user(request),
         )
         messages.success(request, _("The relation has been added."))
-        return redirect("person_detail", pk=person.pk)
+        return redirect("people:person_detail", pk=person.pk)
     return render(request, "people/relationship_form.html", {"form": form, "person": person, "query": query})
 
 
@@ -397,7 +397,7 @@ def household_member_create(request: HttpRequest, pk: int) -> HttpResponse:
                 by=acting_user(request),
             )
         messages.success(request, _("The person has been added to the household."))
-        return redirect("person_detail", pk=person.pk)
+        return redirect("people:person_detail", pk=person.pk)
     return render(request, "people/household_member_form.html", {"form": form, "person": person})
 
 
@@ -431,7 +431,7 @@ def _link_edit(
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, saved)
-        return redirect("person_detail", pk=link.person_id)
+        return redirect("people:person_detail", pk=link.person_id)
     return render(request, template, {"form": form, name: link})
 
 
@@ -486,7 +486,7 @@ def person_merge(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The two records have been merged."))
-            return redirect("person_detail", pk=survivor.pk)
+            return redirect("people:person_detail", pk=survivor.pk)
     return render(
         request,
         "people/person_merge_confirm.html",

@@ -11,4 +11,4 @@ class UiConfig(AppConfig):
     def ready(self) -> None:
         from opora.ui.registry import menu_entry
 
-        menu_entry("home", label=_("Home"), url_name="home", order=0)
+        menu_entry("home", label=_("Home"), url_name="ui:home", order=0)

@@ -54,7 +54,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
     sign_in(context, site, world.users[Role.ADMINISTRATOR])
     page.goto(f"{site}/")
     expect(page.locator(".cards")).to_be_visible()
-    check("home")
+    check("ui:home")
     page.goto(f"{site}/services/")
     check("service list")
     page.goto(f"{site}/services/new/")

@@ -54,7 +54,7 @@ def test_a_social_worker_sees_what_is_due_and_reads_her_notifications(
 
     page.goto(f"{site}/overdue/")
     expect(page.locator("main table").first).to_contain_text(bg("overdue"))
-    violations["overdue"] = blocking_violations(page)
+    violations["deadlines:overdue"] = blocking_violations(page)
 
     page.get_by_role("navigation").get_by_role("link", name=bg("Notifications")).click()
     expect(page.locator("main ul.notifications li")).to_have_count(1)
