@@ -219,7 +219,7 @@ def check_the_audit_trail(page: Page, site: str, head: User) -> None:
     marked = (
         rows.filter(has=page.get_by_role("cell", name=bg("changed"), exact=True))
         .filter(has_text=DUPLICATE)
-        .filter(has=page.locator("code", has_text=capfirst(bg("merged into"))))
+        .filter(has=page.locator(".field-name", has_text=capfirst(bg("merged into"))))
     )
     expect(marked).to_have_count(1)
     expect(marked).to_contain_text(head.get_full_name())
