@@ -421,8 +421,8 @@ def test_a_worker_of_another_service_gets_404_and_the_attempt_is_logged(world: W
     outsider.force_login(world.outsider)  # type: ignore[arg-type]
     for url in (
         reverse("cases:case_detail", args=[case.pk]),
-        reverse("cases:referral_detail", args=[case.referral.pk]),
-    ):  # type: ignore[union-attr]
+        reverse("cases:referral_detail", args=[case.referral.pk]),  # type: ignore[union-attr]
+    ):
         assert outsider.get(url).status_code == 404
         assert ViewEvent.objects.filter(path=url, outcome=ViewOutcome.DENIED).exists()
     assert outsider.post(reverse("cases:case_transition", args=[case.pk]), {"to": "assessment"}).status_code == 404
