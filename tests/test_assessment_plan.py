@@ -37,9 +37,9 @@ from opora.cases.services import (
     current_approved,
     document_approve,
     document_submit,
-    next_review_due,
     plan_review_record,
 )
+from opora.deadlines.case_page import next_review_due
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import (

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -31,7 +32,7 @@ from opora.deadlines.models import DeadlineRule, Notification
 from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE, Anchor, PeriodUnit, RuleCode
 from opora.deadlines.selectors import case_due_items, my_items, overdue_items
 from opora.deadlines.services import RuleSetting, deadline_rules_set, notifications_send
-from opora.organisation.models import Membership, Role
+from opora.organisation.models import Membership, Role, ServiceKind
 from opora.people.models import Person
 from tests.casework import accept, approved_assessment, approved_plan, head, make_referral, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
@@ -70,6 +71,13 @@ def close(world: World, case: Case) -> None:
 
 def due(case: Case, now: datetime.datetime) -> dict[str, DueItem]:
     return {item.code: item for item in case_due_items(case, now)}
+
+
+def page_items(response: Any) -> list[DueItem]:
+    """The due items the case page's deadlines section (registered by the deadlines app) shows."""
+    (section,) = [one for one in response.context["sections"] if one.template == "deadlines/_case_deadlines.html"]
+    items: list[DueItem] = section.context["items"]
+    return items
 
 
 def end_of_sofia_day(year: int, month: int, day: int) -> datetime.datetime:
@@ -185,7 +193,7 @@ def test_approving_the_assessment_and_the_plan_leaves_no_deadline_behind(
     codes = {item.code for item in my_items(worker(world), clock.now)}
     assert not codes & {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
     response = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk]))
-    assert [item.code for item in response.context["deadline_items"]] == [
+    assert [item.code for item in page_items(response)] == [
         RuleCode.PLAN_REVIEW,
         RuleCode.REASSESSMENT,
     ]
@@ -425,7 +433,7 @@ def test_the_case_page_shows_its_next_due_dates(world: World, child: Person, clo
 
     response = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk]))
 
-    items = response.context["deadline_items"]
+    items = page_items(response)
     assert [item.code for item in items] == [RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN]
     assert "22.03.2026" in response.content.decode()
 
@@ -512,7 +520,8 @@ def test_a_head_sees_the_overdue_items_of_the_service_and_a_worker_only_her_own(
     elsewhere = accept(
         make_referral(world.other, [other_child], admin, home_municipality="Хисаря"), admin, world.outsider
     )
-    clock.advance(days=25)
+    # The other service is general-access: no assessment is due there, its two months are (ЗСУ чл. 12, 80).
+    clock.advance(days=62)
 
     by_head = {item.case_id for item in overdue_items(head(world), clock.now)}
     by_worker = {item.case_id for item in overdue_items(worker(world), clock.now)}
@@ -738,7 +747,7 @@ def test_the_migration_gives_existing_organisations_the_defaults_of_the_code(wor
 
     from django.apps import apps
 
-    for migration in ("0002_default_time_limits", "0006_default_grace_of_immediate_tasks"):
+    for migration in ("0002_default_time_limits", "0006_default_grace_of_immediate_tasks", "0007_general_access_use"):
         seed = import_module(f"opora.deadlines.migrations.{migration}").seed
         seed(apps, None)
         seed(apps, None)  # twice changes nothing
@@ -794,3 +803,99 @@ def test_the_overdue_page_costs_the_same_queries_for_5_and_50_rows_and_shows_a_p
 
 def _referral_ids() -> list[int]:
     return [pk for pk in CaseTask.objects.values_list("referral_id", flat=True) if pk is not None]
+
+
+# --- General-access services (ЗСУ чл. 12, чл. 80) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def general_access(world: World) -> None:
+    """The world's own service is a general-access one (informing, consulting, training)."""
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+
+
+@pytest.mark.usefixtures("general_access")
+def test_a_general_access_case_asks_no_assessment_or_plan_and_its_use_ends_after_two_months(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)  # accepted on 2 March
+
+    items = due(case, clock.now)
+
+    assert set(items) == {RuleCode.GENERAL_ACCESS_USE}
+    assert items[RuleCode.GENERAL_ACCESS_USE].due_at == end_of_sofia_day(2026, 5, 2)
+    assert "art. 12" in items[RuleCode.GENERAL_ACCESS_USE].legal_source
+    case_begin_assessment(case=case, by=worker(world))  # assessing of one's own accord still asks nothing
+    assert set(due(case, clock.now)) == {RuleCode.GENERAL_ACCESS_USE}
+
+
+def test_a_specialised_case_keeps_the_assessment_and_plan_and_no_two_month_limit(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    assert set(due(case, clock.now)) == {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
+    # One specialised service among the case's services asks what the law asks of specialised services.
+    world.other.kind = ServiceKind.GENERAL_ACCESS
+    world.other.save()
+    case.services.add(world.other)
+    assert set(due(case, clock.now)) == {RuleCode.NEEDS_ASSESSMENT, RuleCode.SUPPORT_PLAN}
+
+
+@pytest.mark.usefixtures("general_access")
+def test_the_end_of_general_access_use_is_a_task_a_week_before_then_overdue(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+    assert my_items(worker(world), clock.now) == []  # two months ahead: not a task yet
+
+    clock.now = end_of_sofia_day(2026, 4, 25) + datetime.timedelta(seconds=1)  # a week before the end
+    (item,) = my_items(worker(world), clock.now)
+    assert (item.code, item.case_id, item.overdue) == (RuleCode.GENERAL_ACCESS_USE, case.pk, False)
+    assert overdue_items(head(world), clock.now) == []
+    assert notifications_send(now=clock.now) == 0  # the e-mail comes with the notification lead (3 days)
+
+    clock.now = end_of_sofia_day(2026, 5, 2) + datetime.timedelta(seconds=1)
+    assert [(i.code, i.case_id) for i in overdue_items(head(world), clock.now)] == [
+        (RuleCode.GENERAL_ACCESS_USE, case.pk)
+    ]
+    content = english(world.client_for(Role.SOCIAL_WORKER)).get(reverse("deadlines:overdue")).content.decode()
+    assert "End of the use of a general-access service" in content
+    close(world, case)
+    assert my_items(worker(world), clock.now) == []
+
+
+@pytest.mark.usefixtures("general_access")
+def test_the_case_page_of_a_general_access_case_shows_when_its_use_ends(
+    world: World, child: Person, clock: Clock
+) -> None:
+    case = new_case(world, child)
+
+    response = english(world.client_for(Role.SOCIAL_WORKER)).get(reverse("cases:case_detail", args=[case.pk]))
+
+    assert [item.code for item in page_items(response)] == [RuleCode.GENERAL_ACCESS_USE]
+    content = response.content.decode()
+    assert "End of the use of a general-access service" in content
+    assert "02.05.2026" in content
+
+
+def test_the_two_months_of_law_are_a_setting_that_may_be_shortened_never_lengthened(
+    world: World, child: Person, clock: Clock
+) -> None:
+    definition = DEFINITIONS[RuleCode.GENERAL_ACCESS_USE]
+    assert RuleCode.GENERAL_ACCESS_USE in SETTABLE
+    assert (definition.default_amount, definition.unit) == (2, PeriodUnit.MONTHS)
+    client = english(world.client_for(Role.ADMINISTRATOR))
+
+    refused = client.post(reverse("deadlines:deadline_rules"), rules_form(**{"general_access_use-amount": "3"}))
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["general_access_use-amount"] == ["The period is at most 2."]
+    assert not DeadlineRule.objects.filter(code=RuleCode.GENERAL_ACCESS_USE).exists()
+    with pytest.raises(ValidationError):
+        set_rule(world, RuleCode.GENERAL_ACCESS_USE, 3)
+    response = client.post(reverse("deadlines:deadline_rules"), rules_form(**{"general_access_use-amount": "1"}))
+    assert response.status_code == 302
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    assert due(new_case(world, child), clock.now)[RuleCode.GENERAL_ACCESS_USE].due_at == end_of_sofia_day(2026, 4, 2)

@@ -12,8 +12,10 @@ The graph is read from the source (an AST walk of every ``.py``), not by importi
 - ``from package import name`` is an edge to ``package.name`` when that is a module, else to ``package``;
   importing ``a.b.c`` is not counted as importing the packages ``a`` and ``a.b``.
 - Modules only: apps still depend on each other both ways in places (``organisation`` registers its menu
-  entries with ``ui``, whose start-page permission names ``organisation``'s roles; ``cases`` and
-  ``deadlines``), which is allowed as long as no two modules import each other, directly or round a circle.
+  entries with ``ui``, whose start-page permission names ``organisation``'s roles), which is allowed as long as
+  no two modules import each other, directly or round a circle.
+- ``opora.cases`` imports nothing of ``opora.deadlines``: the time limits are built on cases and register what
+  they show on a case's pages (``opora.cases.sections``) and the tasks a referral starts (a signal).
 """
 
 import ast
@@ -28,10 +30,6 @@ SOURCE = ROOT / "opora"
 
 # Import cycles known and being removed: each entry is one edge (importer, imported) left out of the cycle
 # check. An entry that no longer closes a cycle fails the test, so the list only shrinks.
-# TODO(issue 8): cases ↔ deadlines, replaced by the provider deadlines asks apps for their facts. Today it is a
-# cycle of the two apps but not of modules (cases.services imports deadlines.* inside functions, deadlines
-# imports cases.models), so no edge needs exempting; if a merge turns it into a module cycle, exempt that
-# edge here, and only that one.
 ALLOWED_CYCLE_EDGES: set[tuple[str, str]] = set()
 
 
@@ -219,3 +217,26 @@ def test_core_imports_no_opora_app() -> None:
         if any(target == app or target.startswith(f"{app}.") for app in others)
     }
     assert offending == set()
+
+
+def _imports_of_app(graph: dict[str, Imports], importer: str, imported: str) -> set[tuple[str, str]]:
+    return {
+        (module, target)
+        for module, imports in graph.items()
+        if module == importer or module.startswith(f"{importer}.")
+        for target in imports.every
+        if target == imported or target.startswith(f"{imported}.")
+    }
+
+
+def test_cases_imports_nothing_of_deadlines() -> None:
+    graph = import_graph()
+    assert _imports_of_app(graph, "opora.deadlines", "opora.cases"), "the check reads the imports of both apps"
+    assert _imports_of_app(graph, "opora.cases", "opora.deadlines") == set()
+
+
+def test_cases_templates_include_nothing_of_deadlines() -> None:
+    """A template include is an import too: the case page gets the deadlines' panel as a registered section."""
+    templates = sorted((SOURCE / "cases").rglob("*.html"))
+    assert templates
+    assert [path.name for path in templates if "deadlines/" in path.read_text(encoding="utf-8")] == []

@@ -825,21 +825,6 @@ def latest_and_approved[D: CaseDocument](
     return latest, next((row for row in rows if row.in_force), None)  # type: ignore[attr-defined]  # annotated above
 
 
-def next_review_due(case: Case, items: Sequence[Any] | None = None) -> datetime.date | None:
-    """When the plan of an open case is next reviewed, by the organisation's time limit for reviews (set on
-    the time-limits page, opora.deadlines, which counts it from the start of support or the last review);
-    None while no plan is in force or the limit is switched off. One rule engine, so that the case page and
-    My tasks never name two dates. ``items``: the case's due items, when the caller has them already."""
-    from opora.deadlines.engine import local_day  # the deadlines app builds on this one
-    from opora.deadlines.rules import RuleCode
-    from opora.deadlines.selectors import case_due_items
-
-    for item in case_due_items(case, timezone.now()) if items is None else items:
-        if item.code == RuleCode.PLAN_REVIEW:
-            return local_day(item.due_at)
-    return None
-
-
 def may_work_on_documents(user: User, case: Case) -> bool:
     """Who writes and submits the case's assessment, plan and reviews: its workers (``case.work`` in one of
     its services) and the members of its multidisciplinary team, the psychologist and the pedagogue too

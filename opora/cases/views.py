@@ -17,7 +17,6 @@ from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -74,6 +73,7 @@ from opora.cases.models import (
     TriageDecision,
     private_storage,
 )
+from opora.cases.sections import review_due, sections_of
 from opora.cases.selectors import (
     case_staff,
     open_case_count,
@@ -97,7 +97,6 @@ from opora.cases.services import (
     latest_version,
     may_move,
     may_work_on_documents,
-    next_review_due,
     person_link_to_service,
     plan_review_record,
     plan_review_update,
@@ -114,9 +113,6 @@ from opora.core.conflicts import conflict, differences
 from opora.core.forms import parse_id, parse_ids
 from opora.core.htmx import htmx_partial
 from opora.core.pagination import capped_page
-
-# The case page shows its due dates: the deadlines app builds on this one, its views on both.
-from opora.deadlines.selectors import case_due_items
 from opora.organisation.models import Service
 from opora.people.links import offered_person
 from opora.people.models import Person, PersonKind
@@ -578,27 +574,27 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             "can_write_documents": may_work_on_documents(user, case),
             "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
             "form": form,
+            # What the apps built on cases show here (the time limits' next due dates).
+            "sections": sections_of(request, case),
             **_documents_of(case),
         },
     )
 
 
 def _documents_of(case: Case) -> dict[str, Any]:
-    """The case's assessment and plan (the newest version and the one in force), its reviews, its due dates
-    (worked out once) and the next review's, for the case's page."""
-    deadline_items = case_due_items(case, timezone.now())
+    """The case's assessment and plan (the newest version and the one in force), its reviews and the next
+    review's date, for the case's page."""
     reopenings = [move.at for move in case.transitions.all() if move.to_state == CaseState.REOPENED]
     since = reopenings[-1] if reopenings else None  # the history is in order: the last reopening
     assessment, approved_assessment = latest_and_approved(case, Assessment, since)
     plan, approved_plan = latest_and_approved(case, SupportPlan, since)
     return {
-        "deadline_items": deadline_items,
         "assessment": assessment,
         "approved_assessment": approved_assessment,
         "plan": plan,
         "approved_plan": approved_plan,
         "reviews": case.reviews.all(),
-        "review_due": next_review_due(case, deadline_items),
+        "review_due": review_due(case),
     }
 
 
@@ -1079,7 +1075,7 @@ def review_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/review_form.html",
-        {"case": case, "plan": plan, "form": form, "due": next_review_due(case)},
+        {"case": case, "plan": plan, "form": form, "due": review_due(case)},
     )
 
 

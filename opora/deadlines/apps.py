@@ -9,7 +9,9 @@ class DeadlinesConfig(AppConfig):
     def ready(self) -> None:
         from opora.access import Perm
         from opora.audit.registry import register
+        from opora.cases.sections import case_section, provide_review_due
         from opora.cases.signals import referral_recorded
+        from opora.deadlines.case_page import deadlines_section, review_due_on_page
         from opora.deadlines.context_processors import notifications
         from opora.deadlines.intake import start_intake_tasks
         from opora.deadlines.models import DeadlineRule
@@ -17,6 +19,10 @@ class DeadlinesConfig(AppConfig):
 
         # The tasks of law a referral starts are this app's rules: intake tells it, and knows no rule.
         referral_recorded.connect(start_intake_tasks, dispatch_uid="deadlines.start_intake_tasks")
+
+        # The case's page shows its next due dates and the plan's next review (cases does not import this app).
+        case_section("deadlines", template="deadlines/_case_deadlines.html", order=100, context=deadlines_section)
+        provide_review_due(review_due_on_page)
 
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from opora.cases.models import CaseState
 from opora.deadlines.rules import DEFINITIONS, Anchor, PeriodUnit, RuleDefinition
+from opora.organisation.models import ServiceKind
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def default_values() -> dict[str, RuleValue]:
 @dataclass(frozen=True)
 class CaseFacts:
     """What the engine needs to know about a case. ``moves`` are its transitions, oldest first, as
-    (state moved to, when). ``last_review_at``: the day of the plan's last review (``PlanReview``), if any."""
+    (state moved to, when). ``last_review_at``: the day of the plan's last review (``PlanReview``), if any.
+    ``kind``: general-access when every service of the case is (``case_kind``), else specialised."""
 
     case_id: int
     state: str
@@ -56,6 +58,15 @@ class CaseFacts:
     moves: tuple[tuple[str, datetime.datetime], ...]
     referral_received_at: datetime.datetime | None = None
     last_review_at: datetime.datetime | None = None
+    kind: str = ServiceKind.SPECIALISED
+
+
+def case_kind(service_kinds: list[str]) -> str:
+    """A case is general-access when every service of it is: one specialised service asks the case for what
+    the law asks of specialised services (ЗСУ чл. 80)."""
+    if service_kinds and all(kind == ServiceKind.GENERAL_ACCESS for kind in service_kinds):
+        return ServiceKind.GENERAL_ACCESS
+    return ServiceKind.SPECIALISED
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,11 @@ class DueItem:
     # Due at once by law (``due_at`` is then the end of the grace), and when the signal came.
     immediate: bool = False
     signal_at: datetime.datetime | None = None
+    # From when My tasks and the notifications show it (None: all along); the case page shows it all along.
+    shown_from: datetime.datetime | None = None
+
+    def is_shown(self, now: datetime.datetime) -> bool:
+        return self.shown_from is None or self.shown_from <= now
 
     def due_within(self, now: datetime.datetime, lead: datetime.timedelta) -> bool:
         return self.due_at <= now + lead
@@ -174,7 +190,8 @@ def case_items(facts: CaseFacts, values: dict[str, RuleValue], now: datetime.dat
     items = []
     for value in values.values():
         definition = value.definition
-        if not value.is_active or facts.state not in definition.pending_in:
+        runs = facts.state in definition.pending_in and facts.kind in definition.service_kinds
+        if not value.is_active or not runs:
             continue
         start = anchor_time(facts, value.counts_from)
         if start is None:
@@ -192,6 +209,7 @@ def case_items(facts: CaseFacts, values: dict[str, RuleValue], now: datetime.dat
                 service_ids=facts.service_ids,
                 responsible_ids=(facts.manager_id,),
                 case_id=facts.case_id,
+                shown_from=None if definition.shown_before is None else due_at - definition.shown_before,
             )
         )
     return sorted(items, key=lambda item: (item.due_at, item.key))

@@ -27,7 +27,8 @@ class DeadlineRulesForm(forms.Form):
             self.fields[f"{code}-amount"] = forms.IntegerField(
                 label=_("Period (%(unit)s)") % {"unit": definition.unit.label},
                 min_value=1,
-                max_value=MAX_AMOUNT,
+                # A limit the law caps (general-access use, ЗСУ чл. 12) may be shortened, never lengthened.
+                max_value=definition.max_amount or MAX_AMOUNT,
                 initial=value.amount,
                 error_messages={
                     "required": _("Give the period as a whole number."),

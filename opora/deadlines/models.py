@@ -54,6 +54,9 @@ class DeadlineRule(models.Model):
             raise ValidationError({"code": _("This time limit is set by law and cannot be changed.")})
         if self.counts_from not in self.definition.anchors:
             raise ValidationError({"counts_from": _("This time limit cannot count from that moment.")})
+        limit = self.definition.max_amount
+        if limit is not None and self.amount is not None and self.amount > limit:
+            raise ValidationError({"amount": _("The law allows at most %(limit)s here.") % {"limit": limit}})
 
 
 def rules_version(rules: Iterable[DeadlineRule]) -> str:

@@ -11,6 +11,7 @@ for each reader; only the organisation's values (the period, what it counts from
 stored.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from opora.cases.models import CaseState
+from opora.cases.models import OPEN_STATES, CaseState
+from opora.organisation.models import ServiceKind
 
 
 class RuleCode(models.TextChoices):
@@ -33,6 +35,7 @@ class RuleCode(models.TextChoices):
     NOTIFY_CHILD_ALONE = "notify_child_alone", _("Notification of a child who asked for support alone")
     NOTIFY_URGENT_CRISIS = "notify_urgent_crisis", _("Notification of an urgent crisis")
     VIOLENCE_COORDINATION = "violence_coordination", _("Coordination on a violence signal")
+    GENERAL_ACCESS_USE = "general_access_use", _("End of the use of a general-access service")
 
 
 class PeriodUnit(models.TextChoices):
@@ -61,7 +64,10 @@ class RuleDefinition:
     """One time limit: its default value and where it comes from. ``pending_in`` are the states of a case
     in which the limit still runs (a needs assessment is no longer due once the case has moved to the plan);
     empty for a limit that is not about a case's state (an intake task, a foster family). ``recurring``: it
-    comes back after each time it is met (a review every six months)."""
+    comes back after each time it is met (a review every six months). ``service_kinds``: the kinds of service
+    whose cases it runs in (a case is general-access when every service of it is). ``shown_before``: how long
+    before it ends the item shows in My tasks and the notifications (None: all along). ``max_amount``: the
+    longest period the law allows, when the law sets one."""
 
     code: RuleCode
     unit: PeriodUnit
@@ -77,6 +83,9 @@ class RuleDefinition:
     starts_when: Callable[[Any], bool] | None = None
     task_title: Promise | None = None
     immediate: bool = False
+    service_kinds: tuple[str, ...] = (ServiceKind.GENERAL_ACCESS, ServiceKind.SPECIALISED)
+    shown_before: datetime.timedelta | None = None
+    max_amount: int | None = None
 
     @property
     def name(self) -> str:
@@ -100,6 +109,8 @@ DEFINITIONS: dict[str, RuleDefinition] = {
                 "the plan within 20 days of the request is the usual practice, not a term of the act"
             ),
             pending_in=BEFORE_ASSESSMENT_DONE,
+            # ЗСУ чл. 80 asks the assessment and the plan of specialised services only.
+            service_kinds=(ServiceKind.SPECIALISED,),
         ),
         RuleDefinition(
             code=RuleCode.SUPPORT_PLAN,
@@ -112,6 +123,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
                 "days of the request is the usual practice, not a term of the act"
             ),
             pending_in=BEFORE_PLAN_DONE,
+            service_kinds=(ServiceKind.SPECIALISED,),
         ),
         RuleDefinition(
             code=RuleCode.PLAN_REVIEW,
@@ -178,6 +190,22 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             by_law=True,
             starts_when=lambda referral: referral.violence_concern,
             task_title=_("Coordinate with the child protection department on the violence signal"),
+        ),
+        RuleDefinition(
+            code=RuleCode.GENERAL_ACCESS_USE,
+            unit=PeriodUnit.MONTHS,
+            default_amount=2,
+            default_anchor=Anchor.CASE_ACCEPTED,
+            anchors=(Anchor.CASE_ACCEPTED, Anchor.REFERRAL_RECEIVED),
+            legal_source=_(
+                "Social Services Act, art. 12: informing, consulting and training in a general-access service last "
+                "at most 2 months"
+            ),
+            pending_in=OPEN_STATES,
+            service_kinds=(ServiceKind.GENERAL_ACCESS,),
+            # Time to close the case or to refer the person on to a specialised service.
+            shown_before=datetime.timedelta(days=7),
+            max_amount=2,
         ),
     )
 }

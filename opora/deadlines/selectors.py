@@ -26,6 +26,7 @@ from opora.deadlines.engine import (
     TaskFacts,
     by_due_date,
     case_items,
+    case_kind,
     default_values,
     task_item,
 )
@@ -92,10 +93,12 @@ def case_facts(cases: QuerySet[Case]) -> list[tuple[int, CaseFacts]]:
     ):
         moves[case_id].append((state, at))
     services: dict[int, list[int]] = defaultdict(list)
-    for case_id, service_id in Case.services.through.objects.filter(case_id__in=ids).values_list(
-        "case_id", "service_id"
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for case_id, service_id, kind in Case.services.through.objects.filter(case_id__in=ids).values_list(
+        "case_id", "service_id", "service__kind"
     ):
         services[case_id].append(service_id)
+        kinds[case_id].append(kind)
     reviews = last_reviews(ids)
     return [
         (
@@ -108,6 +111,7 @@ def case_facts(cases: QuerySet[Case]) -> list[tuple[int, CaseFacts]]:
                 moves=tuple(moves[pk]),
                 referral_received_at=received_at,
                 last_review_at=reviews.get(pk),
+                kind=case_kind(kinds[pk]),
             ),
         )
         for pk, organisation_id, state, manager_id, received_at in rows
@@ -162,10 +166,16 @@ def task_facts(tasks: QuerySet[CaseTask]) -> list[TaskFacts]:
 
 
 def items_of(cases: QuerySet[Case], tasks: QuerySet[CaseTask], now: datetime.datetime) -> list[DueItem]:
-    """The items due in ``cases`` and the open ``tasks``, the earliest first."""
+    """The items due in ``cases`` and the open ``tasks`` that show now (``DueItem.is_shown``), the earliest
+    first."""
     facts = case_facts(cases)
     values = rule_values_of({organisation_id for organisation_id, _facts in facts})
-    items = [item for organisation_id, one in facts for item in case_items(one, values[organisation_id], now)]
+    items = [
+        item
+        for organisation_id, one in facts
+        for item in case_items(one, values[organisation_id], now)
+        if item.is_shown(now)
+    ]
     items += [task_item(one, now) for one in task_facts(tasks.filter(done_at__isnull=True))]
     return by_due_date(items)
 
@@ -219,14 +229,16 @@ def facts_of_case(case: Case) -> CaseFacts:
     """The facts of one case from the case itself: its transitions, services, reviews and referral, which the
     case's page has fetched already (prefetched, they cost no query here; otherwise one each)."""
     reviews = [review.reviewed_on for review in case.reviews.all()]
+    services = list(case.services.all())
     return CaseFacts(
         case_id=case.pk,
         state=case.state,
         manager_id=case.case_manager_id,
-        service_ids=tuple(sorted(service.pk for service in case.services.all())),
+        service_ids=tuple(sorted(service.pk for service in services)),
         moves=tuple((move.to_state, move.at) for move in sorted(case.transitions.all(), key=lambda m: (m.at, m.pk))),
         referral_received_at=case.referral.received_at if case.referral is not None else None,
         last_review_at=_start_of(max(reviews)) if reviews else None,
+        kind=case_kind([service.kind for service in services]),
     )
 
 
