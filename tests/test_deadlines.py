@@ -324,7 +324,7 @@ def test_the_24_hour_clock_counts_down_on_the_referral_the_lists_and_the_home_pa
         assert "21\xa0hours left" in content, url
     clock.advance(hours=22)
     client = english(world.client_for(Role.SOCIAL_WORKER))  # a new session: the old one has timed out
-    assert "deadlines:overdue" in client.get(reverse("cases:referral_detail", args=[referral.pk])).content.decode()
+    assert "overdue" in client.get(reverse("cases:referral_detail", args=[referral.pk])).content.decode()
 
 
 def test_a_task_done_is_no_longer_due(world: World, child: Person, clock: Clock) -> None:
