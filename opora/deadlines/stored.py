@@ -22,6 +22,20 @@ from opora.deadlines.selectors import case_facts, rule_values_of, task_facts
 
 # How many cases are worked out at a time when a whole organisation is.
 CHUNK = 500
+# What a stored item holds besides its key.
+STORED_FIELDS = (
+    "code",
+    "due_at",
+    "whole_day",
+    "immediate",
+    "signal_at",
+    "service_ids",
+    "organisation",
+    "responsible",
+    "case",
+    "referral",
+    "task",
+)
 
 
 def _store(items: list[tuple[int, DueItem]]) -> None:
@@ -43,7 +57,12 @@ def _store(items: list[tuple[int, DueItem]]) -> None:
                 task_id=item.task_id,
             )
             for organisation_id, item in items
-        ]
+        ],
+        # Two writes working out the same item at once (a limit changed while a case moves): the last wins,
+        # rather than the second failing on the key.
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=[*STORED_FIELDS],
     )
     through = StoredDueItem.services.through
     through.objects.bulk_create(
@@ -51,7 +70,8 @@ def _store(items: list[tuple[int, DueItem]]) -> None:
             through(storeddueitem_id=row.pk, service_id=service_id)
             for row, (_organisation, item) in zip(rows, items, strict=True)
             for service_id in item.service_ids
-        ]
+        ],
+        ignore_conflicts=True,
     )
 
 
