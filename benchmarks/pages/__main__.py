@@ -30,6 +30,12 @@ def main() -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     casework.ensure(config, float(os.environ.get("BENCH_PAGES_SHARE", "0.2")))
+    from opora.deadlines.models import StoredDueItem
+
+    # The case work is written with COPY, around the signals that store the due items (rewriting it empties
+    # their table too: TRUNCATE … CASCADE).
+    if not StoredDueItem.objects.exists():
+        call_command("sync_due_items", verbosity=1)
     administrator = User.objects.filter(memberships__role="administrator").order_by("pk").first()
     worker = User.objects.get(username="bench-worker-1")
     assert administrator is not None

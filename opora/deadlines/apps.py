@@ -7,10 +7,14 @@ class DeadlinesConfig(AppConfig):
     label = "deadlines"
 
     def ready(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
         from opora.access import Perm
         from opora.audit.registry import register
+        from opora.cases import models as cases
         from opora.cases.sections import case_section, provide_review_due
         from opora.cases.signals import referral_recorded
+        from opora.deadlines import stored
         from opora.deadlines.case_page import deadlines_section, review_due_on_page
         from opora.deadlines.context_processors import notifications
         from opora.deadlines.intake import start_intake_tasks
@@ -23,6 +27,18 @@ class DeadlinesConfig(AppConfig):
         # The case's page shows its next due dates and the plan's next review (cases does not import this app).
         case_section("deadlines", template="deadlines/_case_deadlines.html", order=100, context=deadlines_section)
         provide_review_due(review_due_on_page)
+
+        # The stored due items are worked out again whenever a fact they count from changes (a changed time
+        # limit re-works its organisation in ``deadline_rules_set``).
+        post_save.connect(stored.case_changed, sender=cases.Case, dispatch_uid="deadlines.case")
+        m2m_changed.connect(
+            stored.case_services_changed, sender=cases.Case.services.through, dispatch_uid="deadlines.case_services"
+        )
+        for part in (cases.CaseTransition, cases.PlanReview):
+            post_save.connect(stored.case_part_changed, sender=part, dispatch_uid=f"deadlines.{part.__name__}")
+        post_delete.connect(stored.case_part_changed, sender=cases.PlanReview, dispatch_uid="deadlines.review_gone")
+        post_save.connect(stored.referral_changed, sender=cases.Referral, dispatch_uid="deadlines.referral")
+        post_save.connect(stored.task_changed, sender=cases.CaseTask, dispatch_uid="deadlines.task")
 
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)

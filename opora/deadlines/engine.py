@@ -185,6 +185,12 @@ def anchor_time(facts: CaseFacts, anchor: str) -> datetime.datetime | None:
     return None
 
 
+def rule_title_and_source(code: str) -> tuple[str, str]:
+    """The title and the source of a limit, in the active language."""
+    definition = DEFINITIONS[code]
+    return definition.name, str(definition.legal_source)
+
+
 def case_items(facts: CaseFacts, values: dict[str, RuleValue], now: datetime.datetime) -> list[DueItem]:
     """The items due in the case now, the earliest first."""
     items = []
@@ -197,14 +203,15 @@ def case_items(facts: CaseFacts, values: dict[str, RuleValue], now: datetime.dat
         if start is None:
             continue
         due_at = due_after(start, value.amount, definition.unit)
+        title, source = rule_title_and_source(value.code)
         items.append(
             DueItem(
                 key=f"case:{facts.case_id}:{value.code}:{local_day(due_at):%Y-%m-%d}",
                 code=value.code,
-                title=definition.name,
+                title=title,
                 due_at=due_at,
                 whole_day=definition.unit != PeriodUnit.HOURS,
-                legal_source=str(definition.legal_source),
+                legal_source=source,
                 overdue=due_at < now,
                 service_ids=facts.service_ids,
                 responsible_ids=(facts.manager_id,),

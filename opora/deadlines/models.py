@@ -104,3 +104,45 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class StoredDueItem(models.Model):
+    """One item due now (``opora.deadlines.engine.DueItem``), as the engine worked it out when its case, task
+    or time limit last changed (``opora.deadlines.stored``): stored with an indexed due time so that "My
+    tasks", "Overdue" and the notification job read one ordered page instead of working out every open case.
+    The titles of a limit are not stored (each reader reads them in their language); a task's are its own.
+    Visible as its case or task is: the same organisation and services."""
+
+    scope_by = "services"
+    is_person_level = True
+
+    key = models.CharField(_("what it is about"), max_length=120, unique=True)
+    code = models.CharField(_("time limit"), max_length=40)
+    due_at = models.DateTimeField(_("due"))
+    whole_day = models.BooleanField(default=True)
+    immediate = models.BooleanField(default=False)
+    signal_at = models.DateTimeField(null=True, blank=True)
+    # The services as the engine named them, in its order (the many-to-many below scopes and counts them).
+    service_ids = models.JSONField(default=list)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    services = models.ManyToManyField("organisation.Service", related_name="due_items")
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="due_items"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey("cases.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    task = models.OneToOneField(
+        "cases.CaseTask", on_delete=models.CASCADE, null=True, blank=True, related_name="due_item"
+    )
+
+    class Meta:
+        verbose_name = _("due item")
+        verbose_name_plural = _("due items")
+        indexes = [
+            # The pages' order within an organisation (the administrator's scope), and the job's "due soon".
+            models.Index(fields=["organisation", "due_at", "key"], name="due_item_order"),
+            models.Index(fields=["due_at"], name="due_item_due_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -3,12 +3,13 @@ facts of cases and tasks the engine needs, and the items due for a user.
 
 Every case and task shown to a user is reached through ``opora.access.scope``; the facts are then read
 for those rows only, in a constant number of queries however many there are. The notification job, which
-acts for nobody, reads every open case (``all_open_items``).
+acts for nobody, reads every item due soon (``due_by``). Pages and the job read the stored items
+(``opora.deadlines.stored``); the facts are read to work them out, and for one case's page.
 """
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from opora.access import Perm, scope
+from opora.access import Perm, scope, service_ids_with
 from opora.accounts.models import User
 from opora.cases.models import OPEN_STATES, Case, CaseTask, CaseTransition, PlanReview, Referral
 from opora.deadlines.engine import (
@@ -28,15 +29,12 @@ from opora.deadlines.engine import (
     case_items,
     case_kind,
     default_values,
+    rule_title_and_source,
     task_item,
 )
-from opora.deadlines.models import DeadlineRule, Notification, rules_version
+from opora.deadlines.models import DeadlineRule, Notification, StoredDueItem, rules_version
 from opora.organisation.models import Membership, Role, Service
 from opora.people.selectors import visible_people
-
-# How many open cases the notification job reads at a time.
-CHUNK = 500
-
 
 # --- The organisation's values ---------------------------------------------------------------------------
 
@@ -197,24 +195,90 @@ def _mine(user: Any) -> Q:
     return Q(case_manager_id=user.pk) | Q(pk__in=on_team)
 
 
+def _stored(user: Any, permission: str = Perm.CASE_VIEW) -> QuerySet[StoredDueItem]:
+    """The stored items in the user's scope: an item is visible as its case or task is (same organisation
+    and services, ``opora.deadlines.stored``)."""
+    return scope(user, StoredDueItem.objects.all(), permission)
+
+
+def _leads_all(user: Any) -> bool:
+    """Whether the user answers for the deadlines (``CASE_APPROVE``) wherever they see cases."""
+    led = service_ids_with(user, Perm.CASE_APPROVE, person_level=True)
+    return led is None or led == service_ids_with(user, Perm.CASE_VIEW, person_level=True)
+
+
+def _tasks_of(user: Any, cases: QuerySet[Case], led: bool) -> Q:
+    """The tasks that are the user's: assigned to them, on ``cases``, or in the services they lead."""
+    mine = Q(task__assigned_to_id=user.pk) | Q(case__in=cases.values("pk"))
+    if led:
+        mine |= Q(pk__in=_stored(user, Perm.CASE_APPROVE).filter(task__isnull=False).values("pk"))
+    return Q(task__isnull=False) & mine
+
+
+def my_due(user: Any) -> QuerySet[StoredDueItem]:
+    """The worker's own (as ``my_items``), the earliest first: one indexed query."""
+    cases = _open_cases(user).filter(_mine(user))
+    led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True) != set())
+    return _stored(user).filter(Q(task__isnull=True, case__in=cases.values("pk")) | _tasks_of(user, cases, led))
+
+
+def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
+    """Overdue items (as ``overdue_items``): one query. Where the user leads every service they see (the
+    administrator, a head), that is everything in scope past its time, read along the index."""
+    overdue = _stored(user).filter(due_at__lt=now)
+    if _leads_all(user):
+        return overdue
+    led_cases = _open_cases(user, Perm.CASE_APPROVE).values("pk")
+    cases = _open_cases(user).filter(_mine(user) | Q(pk__in=led_cases))
+    led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True))
+    return overdue.filter(Q(task__isnull=True, case__in=cases.values("pk")) | _tasks_of(user, cases, led))
+
+
+def in_order(items: QuerySet[StoredDueItem]) -> QuerySet[StoredDueItem]:
+    return items.order_by("due_at", "key")
+
+
+def item_of(stored: StoredDueItem, now: datetime.datetime) -> DueItem:
+    """A stored item as the engine gave it; a limit's title and source in the reader's language, a task's
+    as it was written (``select_related("task")`` spares a query each)."""
+    if stored.task_id is not None:
+        assert stored.task is not None
+        title, source = stored.task.title, stored.task.legal_source
+    else:
+        title, source = rule_title_and_source(stored.code)
+    return DueItem(
+        key=stored.key,
+        code=stored.code,
+        title=title,
+        due_at=stored.due_at,
+        whole_day=stored.whole_day,
+        legal_source=source,
+        overdue=stored.due_at < now,
+        service_ids=tuple(stored.service_ids),
+        responsible_ids=(stored.responsible_id,) if stored.responsible_id else (),
+        case_id=stored.case_id,
+        referral_id=stored.referral_id,
+        task_id=stored.task_id,
+        immediate=stored.immediate,
+        signal_at=stored.signal_at,
+    )
+
+
+def items_in(stored: QuerySet[StoredDueItem], now: datetime.datetime) -> list[DueItem]:
+    return [item_of(one, now) for one in in_order(stored).select_related("task")]
+
+
 def my_items(user: Any, now: datetime.datetime) -> list[DueItem]:
     """The worker's own: the items of the open cases they manage or are on the team of, and the tasks assigned
     to them or on those cases; and the tasks of the services where they answer for them (the head of service;
     the administrator in every service): a task of law is the service's to do, whoever recorded it."""
-    cases = _open_cases(user).filter(_mine(user))
-    led_tasks = _open_tasks(user, Perm.CASE_APPROVE).values("pk")
-    tasks = _open_tasks(user).filter(Q(assigned_to_id=user.pk) | Q(case__in=cases.values("pk")) | Q(pk__in=led_tasks))
-    return items_of(cases, tasks, now)
+    return items_in(my_due(user), now)
 
 
 def overdue_items(user: Any, now: datetime.datetime) -> list[DueItem]:
     """Overdue items: the user's own, and in the services where they answer for the deadlines (the head of
     service; the administrator in every service), all of them."""
-    led_cases = _open_cases(user, Perm.CASE_APPROVE).values("pk")
-    cases = _open_cases(user).filter(_mine(user) | Q(pk__in=led_cases))
-    led_tasks = _open_tasks(user, Perm.CASE_APPROVE).values("pk")
-    tasks = _open_tasks(user).filter(Q(assigned_to_id=user.pk) | Q(case__in=cases.values("pk")) | Q(pk__in=led_tasks))
-    return [item for item in items_of(cases, tasks.filter(due_at__lt=now), now) if item.overdue]
+    return items_in(overdue_due(user, now), now)
 
 
 def case_due_items(case: Case, now: datetime.datetime) -> list[DueItem]:
@@ -268,44 +332,39 @@ def item_link(item: DueItem) -> str:
     return reverse("deadlines:my_tasks")
 
 
-def rows_for(user: Any, items: list[DueItem]) -> list[ItemRow]:
-    """``items`` with their cases (and the people of them the user may see), referrals, responsible staff and
-    services, in a fixed number of queries. The cases and referrals are read through the user's scope."""
-    people = Prefetch("people", queryset=visible_people(user))
-    case_ids = {item.case_id for item in items if item.case_id}
-    cases = scope(user, Case.objects.all(), Perm.CASE_VIEW).prefetch_related(people).in_bulk(case_ids)
-    referral_ids = {item.referral_id for item in items if item.referral_id and not item.case_id}
-    # A task names the child, not only the referral.
-    referrals = scope(user, Referral.objects.all(), Perm.REFERRAL_VIEW).prefetch_related(people).in_bulk(referral_ids)
-    users = User.objects.in_bulk({pk for item in items for pk in item.responsible_ids})
-    services = Service.objects.in_bulk({pk for item in items for pk in item.service_ids})
+def rows_of(
+    user: Any, stored: QuerySet[StoredDueItem], now: datetime.datetime, services: Mapping[int, Service] | None = None
+) -> list[ItemRow]:
+    """The rows of one page of ``stored`` (already in scope, ordered and sliced), with their cases or
+    referrals (and the people of them the user may see), responsible staff and services: one query for the
+    rows, one each for the people of cases and of referrals, and one for the services unless the page has
+    them already. A row's case or referral is the one of its item, which is visible as they are."""
+    people = visible_people(user)
+    page = list(
+        stored.select_related("task", "case", "referral", "responsible").prefetch_related(
+            Prefetch("case__people", queryset=people), Prefetch("referral__people", queryset=people)
+        )
+    )
+    if services is None:
+        services = Service.objects.in_bulk({pk for one in page for pk in one.service_ids})
     return [
         ItemRow(
-            item=item,
-            case=cases.get(item.case_id) if item.case_id else None,
-            referral=referrals.get(item.referral_id) if item.referral_id else None,
-            responsible=[users[pk] for pk in item.responsible_ids if pk in users],
-            services=[services[pk] for pk in item.service_ids if pk in services],
+            item=item_of(one, now),
+            case=one.case,
+            referral=one.referral,
+            responsible=[one.responsible] if one.responsible is not None else [],
+            services=[services[pk] for pk in one.service_ids if pk in services],
         )
-        for item in items
+        for one in page
     ]
 
 
 # --- For the notification job ----------------------------------------------------------------------------
 
 
-def all_open_items(now: datetime.datetime) -> Iterator[DueItem]:
-    """Every item due in every open case and every open task of every organisation (the job acts for no
-    user), read a chunk of cases at a time."""
-    open_cases = Case.objects.filter(state__in=OPEN_STATES).order_by("pk")
-    last = 0
-    while True:
-        chunk = list(open_cases.filter(pk__gt=last).values_list("pk", flat=True)[:CHUNK])
-        if not chunk:
-            break
-        last = chunk[-1]
-        yield from items_of(Case.objects.filter(pk__in=chunk), CaseTask.objects.none(), now)
-    yield from items_of(Case.objects.none(), CaseTask.objects.filter(done_at__isnull=True), now)
+def due_by(moment: datetime.datetime, now: datetime.datetime) -> list[DueItem]:
+    """Every item of every organisation due by ``moment`` (the job acts for no user), read along the index."""
+    return items_in(StoredDueItem.objects.filter(due_at__lte=moment), now)
 
 
 def heads_of(service_ids: Iterable[int]) -> dict[int, list[int]]:

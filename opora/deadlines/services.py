@@ -20,7 +20,8 @@ from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem, local_day
 from opora.deadlines.models import DeadlineRule, Notification, rules_version
 from opora.deadlines.rules import SETTABLE
-from opora.deadlines.selectors import all_open_items, heads_of, item_link, reachable_keys, unread_notifications
+from opora.deadlines.selectors import due_by, heads_of, item_link, reachable_keys, unread_notifications
+from opora.deadlines.stored import sync_organisation
 from opora.deadlines.tasks import send_deadline_email
 from opora.organisation.models import Organisation
 
@@ -64,6 +65,7 @@ def deadline_rules_set(
             rules,
         )
     existing = {rule.code: rule for rule in rules}
+    changed = False
     with acting_as(by):
         for code, chosen in settings_by_code.items():
             if code not in SETTABLE:
@@ -79,6 +81,9 @@ def deadline_rules_set(
             rule.edit_version = rule.edit_version + 1 if rule.pk is not None else 1
             rule.full_clean()
             rule.save()
+            changed = True
+    if changed:  # every open case's due dates count by the limits: the stored ones are worked out again
+        sync_organisation(organisation.pk)
 
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
@@ -124,7 +129,7 @@ def notifications_send(*, now: datetime.datetime, lead: datetime.timedelta = DEF
     people who may still see the item. One e-mail per person is enqueued after the commit. How many
     notifications were written."""
     today = local_day(now)
-    due = [item for item in all_open_items(now) if item.due_within(now, lead)]
+    due = due_by(now + lead, now)
     heads = heads_of({service_id for item in due if item.overdue for service_id in item.service_ids})
     wanted = {(user_id, item.key): item for item in due for user_id in _recipients(item, heads)}
     allowed = _still_allowed(wanted)

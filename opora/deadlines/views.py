@@ -4,13 +4,12 @@ Cases and tasks come through ``opora.access.scope`` (in ``opora.deadlines.select
 are the acting administrator's organisation's; notifications are the acting user's own.
 """
 
-from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,16 +21,16 @@ from opora.access import Perm, acting_user, organisation_of, require, scope
 from opora.accounts.models import User
 from opora.core.conflicts import StaleEdit
 from opora.core.forms import parse_id
-from opora.deadlines.engine import DueItem
 from opora.deadlines.forms import DeadlineRulesForm, MarkReadForm
 from opora.deadlines.models import rules_version
 from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE
 from opora.deadlines.selectors import (
     current_rules_version,
-    my_items,
+    in_order,
+    my_due,
     notifications_of,
-    overdue_items,
-    rows_for,
+    overdue_due,
+    rows_of,
     rule_values,
 )
 from opora.deadlines.services import deadline_rules_set, notifications_mark_read
@@ -88,15 +87,23 @@ def _rebased_rules_form(request: HttpRequest, stale: StaleEdit, organisation_id:
 # --- My tasks and Overdue ---------------------------------------------------------------------------------
 
 
+# Rows of "My tasks" and "Overdue" on one page: the records each row names are read for this page only.
+PAGE_SIZE = OVERDUE_PAGE_SIZE = 25
+
+
 @require(Perm.CASE_VIEW)
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """The worker's own items: the time limits of the cases they manage or are on the team of, and the tasks
-    assigned to them, the earliest first."""
-    rows = rows_for(request.user, my_items(request.user, timezone.now()))
+    assigned to them, the earliest first; a page at a time."""
+    now = timezone.now()
+    mine = my_due(request.user)
+    counts = mine.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    page = Paginator(range(counts["total"]), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = in_order(mine)[page.start_index() - 1 : page.end_index()] if counts["total"] else mine.none()
     return render(
         request,
         "deadlines/my_tasks.html",
-        {"rows": rows, "overdue_count": sum(row.item.overdue for row in rows)},
+        {"rows": rows_of(request.user, shown, now), "page": page, "overdue_count": counts["overdue"]},
     )
 
 
@@ -106,47 +113,60 @@ def _chosen_id(request: HttpRequest, name: str, allowed: set[int]) -> int | None
     return value if value in allowed else None
 
 
-def _matches(item: DueItem, service_id: int | None, worker_id: int | None) -> bool:
-    return (service_id is None or service_id in item.service_ids) and (
-        worker_id is None or worker_id in item.responsible_ids
-    )
-
-
-# Rows of "Overdue" on one page: the records each row names are read for this page only.
-OVERDUE_PAGE_SIZE = 25
+def _page_number(request: HttpRequest) -> int:
+    number = parse_id(request.GET.get("page"))
+    return number if number is not None else 1
 
 
 @require(Perm.CASE_VIEW)
 def overdue(request: HttpRequest) -> HttpResponse:
     """Overdue items: one's own, and a head's whole service (the administrator's whole organisation), with how
-    many fall to each worker and each service; a page at a time."""
-    everything = overdue_items(request.user, timezone.now())
-    services = scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name")
-    workers = User.objects.in_bulk({pk for item in everything for pk in item.responsible_ids})
+    many fall to each worker and each service; a page at a time, read along the index without counting the
+    rows (the counts per worker and per service say how many)."""
+    now = timezone.now()
+    everything = overdue_due(request.user, now)
+    counted = Count("due_items", filter=Q(due_items__in=everything.values("pk")))
+    services = list(
+        scope(request.user, Service.objects.all(), Perm.CASE_VIEW).annotate(overdue=counted).order_by("name")
+    )
+    workers = list(User.objects.filter(due_items__in=everything.values("pk")).annotate(overdue=Count("due_items")))
     service_id = _chosen_id(request, "service", {service.pk for service in services})
-    worker_id = _chosen_id(request, "worker", set(workers))
-    chosen = [item for item in everything if _matches(item, service_id, worker_id)]
-    page = Paginator(chosen, OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    worker_id = _chosen_id(request, "worker", {worker.pk for worker in workers})
+    chosen = everything
+    if service_id is not None:
+        chosen = chosen.filter(services=service_id)
+    if worker_id is not None:
+        chosen = chosen.filter(responsible_id=worker_id)
+    number = _page_number(request)
+    start = (number - 1) * OVERDUE_PAGE_SIZE
+    # One row past the page says whether there is a next one.
+    rows = rows_of(
+        request.user,
+        in_order(chosen)[start : start + OVERDUE_PAGE_SIZE + 1],
+        now,
+        {service.pk: service for service in services},
+    )
     return render(
         request,
         "deadlines/overdue.html",
         {
-            "rows": rows_for(request.user, list(page.object_list)),
-            "page": page,
+            "rows": rows[:OVERDUE_PAGE_SIZE],
+            "number": number,
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if len(rows) > OVERDUE_PAGE_SIZE else None,
             "services": services,
             "service_id": service_id,
-            "workers": sorted(workers.values(), key=lambda user: user.get_full_name()),
+            "workers": sorted(workers, key=lambda user: user.get_full_name()),
             "worker_id": worker_id,
-            "per_worker": _count_by(everything, "responsible_ids", workers),
-            "per_service": _count_by(everything, "service_ids", Service.objects.in_bulk({s.pk for s in services})),
+            "per_worker": _by_count(workers),
+            "per_service": _by_count([service for service in services if service.overdue]),
         },
     )
 
 
-def _count_by(items: list[DueItem], attribute: str, records: Mapping[int, Any]) -> list[tuple[Any, int]]:
-    """How many of ``items`` fall to each record (worker or service) the page can name."""
-    counts: Counter[int] = Counter(pk for item in items for pk in getattr(item, attribute) if pk in records)
-    return sorted(((records[pk], count) for pk, count in counts.items()), key=lambda pair: (-pair[1], str(pair[0])))
+def _by_count(records: list[Any]) -> list[tuple[Any, int]]:
+    """(record, how many overdue), the most first (the records are annotated with ``overdue``)."""
+    return sorted(((record, record.overdue) for record in records), key=lambda pair: (-pair[1], str(pair[0])))
 
 
 # --- Notifications ------------------------------------------------------------------------------------------
