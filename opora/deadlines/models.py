@@ -122,6 +122,8 @@ class StoredDueItem(models.Model):
     whole_day = models.BooleanField(default=True)
     immediate = models.BooleanField(default=False)
     signal_at = models.DateTimeField(null=True, blank=True)
+    # From when "My tasks" shows it (a limit shown a while before it ends); none: always.
+    shown_from = models.DateTimeField(null=True, blank=True)
     # The services as the engine named them, in its order (the many-to-many below scopes and counts them).
     service_ids = models.JSONField(default=list)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")

@@ -215,11 +215,16 @@ def _tasks_of(user: Any, cases: QuerySet[Case], led: bool) -> Q:
     return Q(task__isnull=False) & mine
 
 
-def my_due(user: Any) -> QuerySet[StoredDueItem]:
-    """The worker's own (as ``my_items``), the earliest first: one indexed query."""
+def my_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
+    """The worker's own (as ``my_items``) that show by ``now``, the earliest first: one indexed query."""
     cases = _open_cases(user).filter(_mine(user))
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True) != set())
-    return _stored(user).filter(Q(task__isnull=True, case__in=cases.values("pk")) | _tasks_of(user, cases, led))
+    shown = Q(shown_from__isnull=True) | Q(shown_from__lte=now)
+    return (
+        _stored(user)
+        .filter(shown)
+        .filter(Q(task__isnull=True, case__in=cases.values("pk")) | _tasks_of(user, cases, led))
+    )
 
 
 def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
@@ -272,7 +277,7 @@ def my_items(user: Any, now: datetime.datetime) -> list[DueItem]:
     """The worker's own: the items of the open cases they manage or are on the team of, and the tasks assigned
     to them or on those cases; and the tasks of the services where they answer for them (the head of service;
     the administrator in every service): a task of law is the service's to do, whoever recorded it."""
-    return items_in(my_due(user), now)
+    return items_in(my_due(user, now), now)
 
 
 def overdue_items(user: Any, now: datetime.datetime) -> list[DueItem]:

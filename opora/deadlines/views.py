@@ -96,7 +96,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     """The worker's own items: the time limits of the cases they manage or are on the team of, and the tasks
     assigned to them, the earliest first; a page at a time."""
     now = timezone.now()
-    mine = my_due(request.user)
+    mine = my_due(request.user, now)
     counts = mine.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
     page = Paginator(range(counts["total"]), PAGE_SIZE).get_page(request.GET.get("page"))
     shown = in_order(mine)[page.start_index() - 1 : page.end_index()] if counts["total"] else mine.none()

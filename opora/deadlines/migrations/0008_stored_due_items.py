@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                 ("whole_day", models.BooleanField(default=True)),
                 ("immediate", models.BooleanField(default=False)),
                 ("signal_at", models.DateTimeField(blank=True, null=True)),
+                ("shown_from", models.DateTimeField(blank=True, null=True)),
                 ("service_ids", models.JSONField(default=list)),
                 (
                     "case",
