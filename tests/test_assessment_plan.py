@@ -329,7 +329,10 @@ def test_the_next_review_follows_the_organisations_time_limit(
     three = next_review_due(case)
     assert three is not None
     assert (six.year * 12 + six.month) - (three.year * 12 + three.month) == 3
-    DeadlineRule.objects.filter(organisation=world.organisation, code=RuleCode.PLAN_REVIEW).update(is_active=False)
+    # Saved, as the settings page saves it (the cached values are forgotten on a save, not on a bulk update).
+    DeadlineRule.objects.update_or_create(
+        organisation=world.organisation, code=RuleCode.PLAN_REVIEW, defaults={"is_active": False}
+    )
     assert next_review_due(case) is None
 
 

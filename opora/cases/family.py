@@ -11,23 +11,30 @@ from opora.people.records import PersonRecord
 
 
 def cases_of(user: Any, people: list[Person]) -> dict[int, list[PersonRecord]]:
-    """The cases of ``people`` the user may see, newest first, with their state and services."""
+    """The cases of ``people`` the user may see, newest first, with their state and services: one query, a row
+    for each person, case and service."""
     wanted = {person.pk for person in people}
-    cases = (
-        scope(user, Case.objects.filter(people__in=wanted), Perm.CASE_VIEW)
-        .distinct()
-        .prefetch_related("services", "people")
-        .order_by("-pk")
+    visible = scope(user, Case.objects.all(), Perm.CASE_VIEW).values("pk")
+    rows = (
+        Case.people.through.objects.filter(person_id__in=wanted, case__in=visible)
+        .order_by("person_id", "-case_id", "case__services__name")
+        .values_list("person_id", "case_id", "case__state", "case__services__name")
     )
+    services: dict[tuple[int, int], list[str]] = {}
+    states: dict[tuple[int, int], str] = {}
+    for person_id, case_id, state, service in rows:
+        names = services.setdefault((person_id, case_id), [])
+        states[person_id, case_id] = state
+        if service is not None:
+            names.append(service)
     found: dict[int, list[PersonRecord]] = {}
-    for case in cases:
-        services = ", ".join(service.name for service in case.services.all())
-        record = PersonRecord(
-            label=str(case),
-            url=reverse("cases:case_detail", args=[case.pk]),
-            status=f"{case.get_state_display()} — {services}",
+    for (person_id, case_id), names in services.items():
+        case = Case(pk=case_id, state=states[person_id, case_id])
+        found.setdefault(person_id, []).append(
+            PersonRecord(
+                label=str(case),
+                url=reverse("cases:case_detail", args=[case_id]),
+                status=f"{case.get_state_display()} — {', '.join(names)}",
+            )
         )
-        for person in case.people.all():
-            if person.pk in wanted:
-                found.setdefault(person.pk, []).append(record)
     return found

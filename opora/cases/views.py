@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -526,11 +526,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _case_for_page(request: HttpRequest, pk: int, permission: str) -> Case:
     """The case with what its page shows and its due dates are worked out from, one query per kind: its
-    services, team, history and reviews (through the user's scope, as every read)."""
+    services, team, history and reviews (through the user's scope, as every read); and whether the user may
+    see its referral, asked with the case."""
     user = acting_user(request)
+    referral_in_scope = scope(user, Referral.objects.filter(pk=OuterRef("referral_id")), Perm.REFERRAL_VIEW)
     return get_for_user_or_404(
         request,
-        Case.objects.select_related("case_manager", "referral").prefetch_related(
+        Case.objects.select_related("case_manager", "referral")
+        .annotate(referral_in_scope=Exists(referral_in_scope))
+        .prefetch_related(
             Prefetch("services", queryset=Service.objects.order_by("name")),
             Prefetch("team", queryset=User.objects.order_by("first_name", "last_name")),
             Prefetch(
@@ -569,7 +573,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             "moves": [
                 (state, CaseState(state).label) for state in CASE_MOVES[case.state] if may_move(user, case, state)
             ],
-            "referral": referral if referral and has_permission_on(user, Perm.REFERRAL_VIEW, referral) else None,
+            "referral": referral if referral and case.referral_in_scope else None,  # type: ignore[attr-defined]
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
             "can_write_documents": may_work_on_documents(user, case),
             "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),

@@ -19,6 +19,7 @@ class DeadlinesConfig(AppConfig):
         from opora.deadlines.context_processors import notifications
         from opora.deadlines.intake import start_intake_tasks
         from opora.deadlines.models import DeadlineRule
+        from opora.deadlines.remembered import forget_when_changed
         from opora.ui.registry import menu_entry
 
         # The tasks of law a referral starts are this app's rules: intake tells it, and knows no rule.
@@ -42,6 +43,7 @@ class DeadlinesConfig(AppConfig):
 
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)
+        forget_when_changed()
 
         menu_entry("my_tasks", label=_("My tasks"), url_name="deadlines:my_tasks", order=310, permission=Perm.CASE_VIEW)
         menu_entry("overdue", label=_("Overdue"), url_name="deadlines:overdue", order=320, permission=Perm.CASE_VIEW)

@@ -33,6 +33,7 @@ from opora.deadlines.engine import (
     task_item,
 )
 from opora.deadlines.models import DeadlineRule, Notification, StoredDueItem, rules_version
+from opora.deadlines.remembered import remember_rule_values, remembered_rule_values
 from opora.organisation.models import Membership, Role, Service
 from opora.people.selectors import visible_people
 
@@ -50,12 +51,17 @@ def current_rules_version(organisation_id: int) -> str:
 
 
 def rule_values_of(organisation_ids: Iterable[int]) -> dict[int, dict[str, RuleValue]]:
-    values = {organisation_id: default_values() for organisation_id in organisation_ids}
-    for rule in DeadlineRule.objects.filter(organisation_id__in=list(values)):
-        values[rule.organisation_id][rule.code] = RuleValue(
-            code=rule.code, amount=rule.amount, counts_from=rule.counts_from, is_active=rule.is_active
-        )
-    return values
+    """Read on every case page and list of due items: kept in the cache, forgotten when a limit is saved."""
+    wanted = set(organisation_ids)
+    found = remembered_rule_values(wanted)
+    values = {organisation_id: default_values() for organisation_id in wanted - set(found)}
+    if values:
+        for rule in DeadlineRule.objects.filter(organisation_id__in=list(values)):
+            values[rule.organisation_id][rule.code] = RuleValue(
+                code=rule.code, amount=rule.amount, counts_from=rule.counts_from, is_active=rule.is_active
+            )
+        remember_rule_values(values)
+    return found | values
 
 
 # --- Facts ------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from opora.audit.context import acting_as
 from opora.core.conflicts import StaleEdit
 from opora.deadlines.engine import DueItem, local_day
 from opora.deadlines.models import DeadlineRule, Notification, rules_version
+from opora.deadlines.remembered import forget_unread_counts
 from opora.deadlines.rules import SETTABLE
 from opora.deadlines.selectors import due_by, heads_of, item_link, reachable_keys, unread_notifications
 from opora.deadlines.stored import sync_organisation
@@ -92,7 +93,9 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     # Not audited: reading a message changes nothing about anyone's case.
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    forget_unread_counts([user.pk])  # no signal tells of an update
+    return marked
 
 
 # --- The daily job ---------------------------------------------------------------------------------------
@@ -152,6 +155,7 @@ def notifications_send(*, now: datetime.datetime, lead: datetime.timedelta = DEF
     ]
     # The unique constraint keeps a second job running at the same moment from writing the same notification.
     Notification.objects.bulk_create(new, ignore_conflicts=True)
+    forget_unread_counts(notification.user_id for notification in new)  # nor of a bulk create
     _queue_emails(today, now, base_url)
     return len(new)
 

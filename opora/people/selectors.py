@@ -1,14 +1,14 @@
 """Reads of people that more than one page needs. Every queryset passed in is already scoped
 (``opora.access.scope``); these only narrow it."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from opora.access import Perm, scope
-from opora.organisation.models import Service
 from opora.people.models import (
     Household,
     HouseholdMember,
@@ -30,16 +30,13 @@ def relationships_of(
 
 @dataclass
 class FamilyMember:
-    """One member of a family page: the person, their relations within the family, their services, and the
-    records other apps hold of them (cases…, see opora.people.records)."""
+    """One member of a family page: the person, their relations within the family, the names of the services
+    that work with them, and the records other apps hold of them (cases…, see opora.people.records)."""
 
     person: Person
     relations: list[tuple[Person, str, Relationship]] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
-
-    @property
-    def services(self) -> list[Service]:
-        return list(self.person.services.all())
 
 
 @dataclass
@@ -59,45 +56,62 @@ def family_of(
     """Everyone in the person's households, everyone related to the person, and the mother or the expected
     children of a pregnancy; each with their relations to the others. Only people the user may see.
 
-    A fixed number of queries, however large the family.
+    Three queries however large the family: the households with their members, the relations among the
+    family with the people at both ends, and the members' services; a fourth for a mother or expected
+    children whom no relation names, unless the person has no mother and says it expects no child
+    (``has_expected_children``, annotated by the caller).
     """
     visible = people.values("pk")
-    found_households = list(
-        households.filter(pk__in=memberships.filter(person=person).values("household_id"))
-        .distinct()
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=memberships.filter(person__in=visible).select_related("person").order_by("start_date", "pk"),
-                to_attr="visible_memberships",
-            )
-        )
-        .select_related("settlement")
+    own_households = households.filter(pk__in=memberships.filter(person=person).values("household_id"))
+    rows = (
+        memberships.filter(household__in=own_households.values("pk"), person__in=visible)
+        .select_related("household__settlement", "person")
+        .order_by("household__name", "household_id", "start_date", "pk")
     )
+    found_households: dict[int, Household] = {}
+    members_of: dict[int, list[HouseholdMember]] = defaultdict(list)
+    found: dict[int, Person] = {person.pk: person} if person.merged_into_id is None else {}
+    for row in rows:
+        found_households.setdefault(row.household_id, row.household)
+        members_of[row.household_id].append(row)
+        found.setdefault(row.person_id, row.person)
+    for household_id, household in found_households.items():
+        household.visible_memberships = members_of[household_id]  # type: ignore[attr-defined]  # for the page
+
     direct = relationships.filter(Q(person=person) | Q(relative=person))
-    ids = {person.pk}
-    ids |= {m.person_id for household in found_households for m in household.visible_memberships}
-    for one, other in direct.values_list("person_id", "relative_id"):
-        ids |= {one, other}
-    if person.mother_id:
-        ids.add(person.mother_id)
-    # The expected children of a pregnancy are asked for with everyone else: one query, not two.
-    found = {
-        p.pk: p
-        for p in people.filter(Q(pk__in=ids) | Q(mother=person)).prefetch_related(
-            Prefetch("services", queryset=Service.objects.order_by("name"))
-        )
-    }
-    members = {pk: FamilyMember(person=p) for pk, p in found.items()}
-    among = relationships.filter(person__in=list(found), relative__in=list(found)).order_by("kind", "pk")
+    known = [person.pk, *found, *([person.mother_id] if person.mother_id else [])]
+    family = people.filter(
+        Q(pk__in=known)
+        | Q(pk__in=direct.values("person_id"))
+        | Q(pk__in=direct.values("relative_id"))
+        | Q(mother=person)
+    ).values("pk")
+    among = list(
+        relationships.filter(person__in=family, relative__in=family)
+        .select_related("person", "relative")
+        .order_by("kind", "pk")
+    )
+    for relation in among:
+        found.setdefault(relation.person_id, relation.person)
+        found.setdefault(relation.relative_id, relation.relative)
+    mother_missing = person.mother_id is not None and person.mother_id not in found
+    if mother_missing or getattr(person, "has_expected_children", True):
+        pregnancy = Q(pk=person.mother_id) if mother_missing else Q()
+        for one in people.filter(pregnancy | Q(mother=person)).exclude(pk__in=list(found)):
+            found[one.pk] = one
+
+    members = {pk: FamilyMember(person=one) for pk, one in found.items()}
     for relation in among:
         person_side, relative_side = members[relation.person_id], members[relation.relative_id]
         person_side.relations.append((relative_side.person, relation.get_kind_display(), relation))
         relative_side.relations.append((person_side.person, relation.inverse_label, relation))
+    services = Person.services.through.objects.filter(person_id__in=list(members)).order_by("service__name", "pk")
+    for person_id, name in services.values_list("person_id", "service__name"):
+        members[person_id].services.append(name)
     ordered = sorted(
         members.values(), key=lambda m: (m.person.pk != person.pk, m.person.last_name, m.person.first_name)
     )
-    return Family(person=person, households=found_households, members=ordered)
+    return Family(person=person, households=list(found_households.values()), members=ordered)
 
 
 def visible_people(user: Any) -> QuerySet[Person]:

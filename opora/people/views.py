@@ -4,13 +4,14 @@ Every record is reached through ``scope()`` or ``get_for_user_or_404()``; every 
 written to the view log.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -65,14 +66,19 @@ def _people(request: HttpRequest, permission: str = Perm.PERSON_VIEW) -> QuerySe
     return scope(request.user, Person.objects.active(), permission)
 
 
-def _person(request: HttpRequest, pk: int, permission: str = Perm.PERSON_VIEW) -> Person:
-    """One person the user may reach; also a record merged into another (its page says so).
+def _person(
+    request: HttpRequest, pk: int, permission: str = Perm.PERSON_VIEW, people: QuerySet[Person] | None = None
+) -> Person:
+    """One person the user may reach (among ``people``, with what a page needs); also a record merged into
+    another (its page says so).
 
     A merged record is read-only: its links live on the survivor, so changing it would change nothing
     anyone sees, and would make the merge harder to explain later.
     """
+    if people is None:
+        people = Person.objects.all()
     person = get_for_user_or_404(
-        request, Person.objects.select_related("settlement", "mother", "merged_into"), permission, pk=pk
+        request, people.select_related("settlement", "mother", "merged_into"), permission, pk=pk
     )
     if permission != Perm.PERSON_VIEW and person.merged_into_id is not None:
         raise PermissionDenied
@@ -115,10 +121,19 @@ def _registering_services(request: HttpRequest) -> QuerySet[Service]:
 # --- One person -------------------------------------------------------------------------------------
 
 
+def _with_what_points_here() -> QuerySet[Person]:
+    """People, each with whether anyone was merged into them and whether they expect a child, asked with the
+    person: most have neither, and their pages then ask for neither."""
+    return Person.objects.annotate(
+        has_merges=Exists(PersonMerge.objects.filter(survivor=OuterRef("pk"))),
+        has_expected_children=Exists(Person.objects.filter(mother=OuterRef("pk"))),
+    )
+
+
 @require(Perm.PERSON_VIEW)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request, pk)
-    people = _people(request)
+    person = _person(request, pk, people=_with_what_points_here())
+    around = _people_around(request, person)
     can_see_identifier = has_permission_on(request.user, Perm.IDENTIFIER_VIEW, person)
     merged = person.merged_into_id is not None
     memberships = (
@@ -137,9 +152,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_see_identifier": can_see_identifier,
             "phone": format_phone(person.phone) if person.phone else "",
             "services": person.services.order_by("name"),
-            "mother": person.mother if person.mother and people.filter(pk=person.mother.pk).exists() else None,
-            "expected_children": people.filter(mother=person).order_by("due_date"),
-            "relations": _relation_rows(person, relationships_of(person, _relationships(request), people)),
+            "mother": around.get(person.mother_id) if person.mother_id else None,
+            "expected_children": sorted(
+                (one for one in around.values() if one.mother_id == person.pk),
+                key=lambda one: (one.due_date or datetime.date.min, one.pk),
+            ),
+            "relations": _relation_rows(person, relationships_of(person, _relationships(request), _people(request))),
             "memberships": memberships,
             "cases": cases,
             "referrals": referrals,
@@ -147,19 +165,31 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": not merged and has_permission_on(request.user, Perm.PERSON_MANAGE, person),
             "can_merge": not merged and has_permission_on(request.user, Perm.PERSON_MERGE, person),
             "may_be_mother": person.kind != PersonKind.UNBORN and person.sex != Sex.MALE,
-            "merged_into": _merged_into(person, scope(request.user, Person.objects.all(), Perm.PERSON_VIEW)),
+            "merged_into": around.get(person.merged_into_id) if person.merged_into_id else None,
             "merges": scope(request.user, PersonMerge.objects.all(), Perm.PERSON_VIEW)
             .filter(survivor=person)
             .select_related("merged", "by")
-            .order_by("-at", "-pk"),
+            .order_by("-at", "-pk")
+            if person.has_merges  # type: ignore[attr-defined]  # annotated above
+            else [],
         },
     )
 
 
-def _merged_into(person: Person, people: QuerySet[Person]) -> Person | None:
-    """The record ``person`` was merged into, when the user may see it."""
-    survivor = person.merged_into
-    return survivor if survivor is not None and people.filter(pk=survivor.pk).exists() else None
+def _people_around(request: HttpRequest, person: Person) -> dict[int, Person]:
+    """The person's mother, expected children and the record the person was merged into, by id, those the user
+    may see (the mother and the children while they are not merged into another record themselves): one query,
+    and none when the person has none of them."""
+    wanted = Q()
+    if person.has_expected_children:  # type: ignore[attr-defined]  # annotated by the page
+        wanted |= Q(mother=person, merged_into__isnull=True)
+    if person.mother_id:
+        wanted |= Q(pk=person.mother_id, merged_into__isnull=True)
+    if person.merged_into_id:
+        wanted |= Q(pk=person.merged_into_id)
+    if not wanted:
+        return {}
+    return {one.pk: one for one in scope(request.user, Person.objects.filter(wanted), Perm.PERSON_VIEW)}
 
 
 def _identifier_shown(person: Person, can_see_identifier: bool) -> str:
@@ -440,7 +470,7 @@ def _link_edit(
 
 @require(Perm.PERSON_VIEW)
 def person_family(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person(request, pk)
+    person = _person(request, pk, people=_with_what_points_here())
     family = family_of(
         person,
         people=_people(request),
