@@ -70,7 +70,7 @@ def close(world: World, case: Case) -> None:
 
 
 def due(case: Case, now: datetime.datetime) -> dict[str, DueItem]:
-    return {item.code: item for item in case_due_items(case, now)}
+    return {item.code: item for item in case_due_items(case.pk, now)}
 
 
 def page_items(response: Any) -> list[DueItem]:

@@ -25,7 +25,11 @@ def stored(now: datetime.datetime) -> list[DueItem]:
 
 def engine(now: datetime.datetime) -> list[DueItem]:
     """Worked out from the facts of every open case and task, as the pages did before the table."""
-    return items_of(Case.objects.filter(state__in=OPEN_STATES), CaseTask.objects.all(), now)
+    return items_of(
+        Case.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True),
+        CaseTask.objects.values_list("pk", flat=True),
+        now,
+    )
 
 
 def assert_same(now: datetime.datetime) -> None:
