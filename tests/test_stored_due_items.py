@@ -5,6 +5,8 @@ changed time limit — and the command fills them again from nothing."""
 import datetime
 
 from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from opora.cases.models import OPEN_STATES, Case, CaseTask, GoalStatus
 from opora.cases.services import case_begin_assessment, case_reopen, case_team_change, plan_review_record, task_complete
@@ -12,11 +14,21 @@ from opora.deadlines.engine import DueItem
 from opora.deadlines.models import StoredDueItem
 from opora.deadlines.rules import Anchor, RuleCode
 from opora.deadlines.selectors import items_in, items_of
+from opora.deadlines.tasks import rebuild_due_items
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import head, make_referral, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
-from tests.test_deadlines import close, new_case, set_rule, to_plan, to_support
+from tests.test_deadlines import (
+    close,
+    end_of_sofia_day,
+    new_case,
+    page_items,
+    rules_form,
+    set_rule,
+    to_plan,
+    to_support,
+)
 
 
 def stored(now: datetime.datetime) -> list[DueItem]:
@@ -95,3 +107,36 @@ def test_the_command_fills_the_table_for_data_written_around_the_services(world:
 
     assert stored(clock.now) == before == engine(clock.now)
     assert {item.case_id for item in before} >= {case.pk}
+
+
+def test_a_changed_time_limit_is_worked_out_by_the_task_worker_not_in_the_request(
+    transactional_db: None, world: World, clock: Clock
+) -> None:
+    """Saving the time limits re-works every open case of the organisation: the worker's job, queued on commit.
+    Until it runs the stored items keep the old dates; the case's own page counts by the new ones at once."""
+    case = new_case(world, make_person(world.own, "Мартин", "Колев"))
+    others = [new_case(world, make_person(world.own, name, "Колев", egn=False)) for name in ("Ива", "Яна")]
+
+    def stored_assessment(one: Case) -> datetime.datetime:
+        (item,) = [i for i in stored(clock.now) if i.case_id == one.pk and i.code == RuleCode.NEEDS_ASSESSMENT]
+        return item.due_at
+
+    before = stored_assessment(case)
+    response = world.client_for(Role.ADMINISTRATOR).post(
+        reverse("deadlines:deadline_rules"), rules_form(**{"needs_assessment-amount": "30"})
+    )
+
+    assert response.status_code == 302
+    assert stored_assessment(case) == before  # not in the request
+    (queued,) = DBTaskResult.objects.filter(status="READY")
+    assert queued.task_path == rebuild_due_items.module_path
+    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk]))
+    assert {item.code: item.due_at for item in page_items(page)}[RuleCode.NEEDS_ASSESSMENT] == end_of_sofia_day(
+        2026, 4, 1
+    )
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert [stored_assessment(one) for one in [case, *others]] == [end_of_sofia_day(2026, 4, 1)] * 3
+    assert_same(clock.now)
