@@ -280,8 +280,13 @@ class CasesDueFacts:
             child_alone=referral.child_alone,
             urgent=referral.urgent,
             violence_concern=referral.violence_concern,
-            started=frozenset(referral.tasks.values_list("kind", flat=True)),
+            # The signal is sent by the recording (the first version) and by each correction (which moves the
+            # edit counter on first); tasks are started only through it, so a referral being recorded has none.
+            is_new=referral.edit_version == 1,
         )
+
+    def started_task_codes(self, referral: Referral) -> frozenset[str]:
+        return frozenset(referral.tasks.values_list("kind", flat=True))
 
     def start_tasks(self, referral: Referral, tasks: list[NewTask], *, by: Any) -> None:
         for new in tasks:

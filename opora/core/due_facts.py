@@ -78,8 +78,8 @@ class TaskFacts:
 
 @dataclass(frozen=True)
 class ReferralFacts:
-    """What the rules that start tasks with a referral ask of it. ``started``: the codes of the tasks it has
-    already (a corrected referral does not start one twice)."""
+    """What the rules that start tasks with a referral ask of it. ``is_new``: it is being recorded (not
+    corrected), so it has no task yet; a corrected one is asked which it has (``started_task_codes``)."""
 
     referral_id: int
     organisation_id: int
@@ -88,7 +88,7 @@ class ReferralFacts:
     child_alone: bool = False
     urgent: bool = False
     violence_concern: bool = False
-    started: frozenset[str] = frozenset()
+    is_new: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,10 @@ class DueFactsProvider(Protocol):
 
     def referral_facts(self, referral: Any) -> ReferralFacts:
         """The facts of the referral ``referral_recorded`` was sent with."""
+        ...
+
+    def started_task_codes(self, referral: Any) -> frozenset[str]:
+        """The codes of the tasks the referral has already (a corrected referral does not start one twice)."""
         ...
 
     def start_tasks(self, referral: Any, tasks: list[NewTask], *, by: Any) -> None:

@@ -20,13 +20,17 @@ def start_intake_tasks(sender: Any, *, referral: Any, by: Any, **kwargs: Any) ->
     referral is being corrected) is not started again."""
     provider = due_facts_provider()
     facts = provider.referral_facts(referral)
+    called_for = [definition for definition in INTAKE if definition.starts_when and definition.starts_when(facts)]
+    if not called_for:
+        return
+    # Only a corrected referral may have some already: a new one costs no query to find out.
+    started = frozenset() if facts.is_new else provider.started_task_codes(referral)
     values = rule_values(facts.organisation_id)
     tasks = []
     # The text is the organisation's language, whoever's request wrote it: the record is read by everyone.
     with translation.override(settings.LANGUAGE_CODE):
-        for definition in INTAKE:
-            assert definition.starts_when is not None
-            if definition.code in facts.started or not definition.starts_when(facts):
+        for definition in called_for:
+            if definition.code in started:
                 continue
             value = values[definition.code]
             tasks.append(
