@@ -95,6 +95,19 @@ def test_the_stored_items_are_the_engines_through_every_change(world: World, clo
     assert RuleCode.NEEDS_ASSESSMENT in codes
     assert_same(clock.now)
     assert_same(clock.now + datetime.timedelta(days=400))
+    assert_pages_same(world, clock.now)
+
+
+def assert_pages_same(world: World, now: datetime.datetime) -> None:
+    """Each case's page works its items out from the record it fetched (``record_facts``), the stored items
+    from facts read by id (``case_facts``): the two readings give the same items."""
+    client = world.client_for(Role.ADMINISTRATOR)
+    shown = 0
+    for case in Case.objects.filter(organisation=world.organisation):
+        page = page_items(client.get(reverse("cases:case_detail", args=[case.pk])))
+        assert page == [item for item in stored(now) if item.case_id == case.pk and item.task_id is None]
+        shown += len(page)
+    assert shown, "some case has a time limit running"
 
 
 def test_the_command_fills_the_table_for_data_written_around_the_services(world: World, clock: Clock) -> None:
@@ -106,6 +119,7 @@ def test_the_command_fills_the_table_for_data_written_around_the_services(world:
     call_command("sync_due_items", verbosity=0)
 
     assert stored(clock.now) == before == engine(clock.now)
+    assert_pages_same(world, clock.now)
     assert {item.case_id for item in before} >= {case.pk}
 
 
