@@ -3,8 +3,8 @@ facts of cases and tasks the engine needs, and the items due for a user.
 
 The facts of cases and tasks are read through their provider (``opora.core.due_facts``, registered by
 ``opora.cases``), in a constant number of queries however many there are; so are the open cases a user
-reaches (through ``opora.access.scope``) and how a list row names its case or referral. The notification job, which
-acts for nobody, reads every item due soon (``due_by``). Pages and the job read the stored items
+reaches (through ``opora.access.scope``) and how a list row names its case or referral. The notification
+job, which acts for nobody, reads every item due soon (``due_by``). Pages and the job read the stored items
 (``opora.deadlines.stored``); the facts are read to work them out, and for one case's page.
 """
 
