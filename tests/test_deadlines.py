@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
@@ -70,7 +70,7 @@ def close(world: World, case: Case) -> None:
 
 
 def due(case: Case, now: datetime.datetime) -> dict[str, DueItem]:
-    return {item.code: item for item in case_due_items(case, now)}
+    return {item.code: item for item in case_due_items(case.pk, now)}
 
 
 def page_items(response: Any) -> list[DueItem]:
@@ -84,16 +84,23 @@ def end_of_sofia_day(year: int, month: int, day: int) -> datetime.datetime:
     return datetime.datetime.combine(datetime.date(year, month, day), datetime.time.max, tzinfo=SOFIA)
 
 
+# The task worker, in this process and at once: what it runs is the task itself.
+RUN_TASKS_AT_ONCE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
 def set_rule(world: World, code: str, amount: int, counts_from: str | None = None, active: bool = True) -> None:
-    deadline_rules_set(
-        organisation=world.organisation,
-        settings_by_code={
-            code: RuleSetting(
-                amount=amount, counts_from=counts_from or DEFINITIONS[code].default_anchor, is_active=active
-            )
-        },
-        by=world.users[Role.ADMINISTRATOR],
-    )
+    """Save a time limit as the page does, then run what it hands to the task worker on commit (the stored items
+    of the organisation worked out again; the real worker: ``tests/test_stored_due_items.py``)."""
+    with override_settings(TASKS=RUN_TASKS_AT_ONCE), TestCase.captureOnCommitCallbacks(execute=True):
+        deadline_rules_set(
+            organisation=world.organisation,
+            settings_by_code={
+                code: RuleSetting(
+                    amount=amount, counts_from=counts_from or DEFINITIONS[code].default_anchor, is_active=active
+                )
+            },
+            by=world.users[Role.ADMINISTRATOR],
+        )
 
 
 # --- Calendar arithmetic -----------------------------------------------------------------------------------

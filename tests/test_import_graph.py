@@ -14,8 +14,9 @@ The graph is read from the source (an AST walk of every ``.py``), not by importi
 - Modules only: apps still depend on each other both ways in places (``organisation`` registers its menu
   entries with ``ui``, whose start-page permission names ``organisation``'s roles), which is allowed as long as
   no two modules import each other, directly or round a circle.
-- ``opora.cases`` imports nothing of ``opora.deadlines``: the time limits are built on cases and register what
-  they show on a case's pages (``opora.cases.sections``) and the tasks a referral starts (a signal).
+- ``opora.cases`` imports nothing of ``opora.deadlines``, and ``opora.deadlines`` nothing of ``opora.cases``: the
+  two meet through the contract ``opora.core.due_facts`` (the facts of cases and tasks, read through the provider
+  cases registers; the signal of a recorded referral; what the time limits show on a case's page).
 """
 
 import ast
@@ -231,8 +232,22 @@ def _imports_of_app(graph: dict[str, Imports], importer: str, imported: str) -> 
 
 def test_cases_imports_nothing_of_deadlines() -> None:
     graph = import_graph()
-    assert _imports_of_app(graph, "opora.deadlines", "opora.cases"), "the check reads the imports of both apps"
+    assert _imports_of_app(graph, "opora.cases", "opora.core"), "the check reads the imports of both apps"
     assert _imports_of_app(graph, "opora.cases", "opora.deadlines") == set()
+
+
+def test_deadlines_imports_nothing_of_cases() -> None:
+    """The time limits read the facts of cases and tasks through the provider cases registers
+    (``opora.core.due_facts``), never cases' models, states or registries."""
+    graph = import_graph()
+    assert _imports_of_app(graph, "opora.deadlines", "opora.core"), "the check reads the imports of the app"
+    assert _imports_of_app(graph, "opora.deadlines", "opora.cases") == set()
+
+
+def test_both_meet_only_through_the_contract() -> None:
+    graph = import_graph()
+    assert ("opora.cases.due_facts", "opora.core.due_facts") in _imports_of_app(graph, "opora.cases", "opora.core")
+    assert ("opora.deadlines.stored", "opora.core.due_facts") in _imports_of_app(graph, "opora.deadlines", "opora.core")
 
 
 def test_cases_templates_include_nothing_of_deadlines() -> None:

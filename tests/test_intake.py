@@ -11,6 +11,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -136,6 +138,29 @@ def test_the_worker_corrects_a_recorded_referral_and_the_audit_trail_says_what_c
     changed = changes_of(recorded)[-1]
     assert changed["document_number"] == ["ЗД/1", "ЗД/Д-Р-123"]
     assert changed["violence_concern"] == [False, True]
+
+
+def test_a_new_referral_starts_its_tasks_without_asking_which_it_has_and_a_correction_not_twice(
+    world: World, child: Person
+) -> None:
+    """A referral being recorded has no task yet: finding out costs no query. A correction asks, and does not
+    start again a task that is there."""
+    with CaptureQueriesContext(connection) as recording:
+        recorded = make_referral(world.own, [child], worker(world), violence_concern=True)
+    reads = [query["sql"] for query in recording.captured_queries if query["sql"].startswith("SELECT")]
+    # (The stored due items read the new task's facts by its id; nothing reads the referral's tasks.)
+    assert not [sql for sql in reads if '"cases_casetask"."referral_id" = ' in sql], reads
+    assert list(recorded.tasks.values_list("kind", flat=True)) == [RuleCode.VIOLENCE_COORDINATION]
+
+    url = reverse("cases:referral_edit", args=[recorded.pk])
+    client = world.client_for(Role.SOCIAL_WORKER)
+    for number in ("ЗД/2", "ЗД/3"):
+        recorded.refresh_from_db()
+        data = edit_data(world, child, recorded, document_number=number, violence_concern="on")
+        assert client.post(url, data).status_code == 302
+    recorded.refresh_from_db()
+    assert recorded.edit_version == 3
+    assert list(recorded.tasks.values_list("kind", flat=True)) == [RuleCode.VIOLENCE_COORDINATION]
 
 
 def test_a_stale_correction_is_refused_showing_the_difference_and_saving_again_replaces_it(

@@ -5,6 +5,8 @@ changed time limit — and the command fills them again from nothing."""
 import datetime
 
 from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from opora.cases.models import OPEN_STATES, Case, CaseTask, GoalStatus
 from opora.cases.services import case_begin_assessment, case_reopen, case_team_change, plan_review_record, task_complete
@@ -12,11 +14,21 @@ from opora.deadlines.engine import DueItem
 from opora.deadlines.models import StoredDueItem
 from opora.deadlines.rules import Anchor, RuleCode
 from opora.deadlines.selectors import items_in, items_of
+from opora.deadlines.tasks import rebuild_due_items
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import head, make_referral, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
-from tests.test_deadlines import close, new_case, set_rule, to_plan, to_support
+from tests.test_deadlines import (
+    close,
+    end_of_sofia_day,
+    new_case,
+    page_items,
+    rules_form,
+    set_rule,
+    to_plan,
+    to_support,
+)
 
 
 def stored(now: datetime.datetime) -> list[DueItem]:
@@ -25,7 +37,11 @@ def stored(now: datetime.datetime) -> list[DueItem]:
 
 def engine(now: datetime.datetime) -> list[DueItem]:
     """Worked out from the facts of every open case and task, as the pages did before the table."""
-    return items_of(Case.objects.filter(state__in=OPEN_STATES), CaseTask.objects.all(), now)
+    return items_of(
+        Case.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True),
+        CaseTask.objects.values_list("pk", flat=True),
+        now,
+    )
 
 
 def assert_same(now: datetime.datetime) -> None:
@@ -79,6 +95,19 @@ def test_the_stored_items_are_the_engines_through_every_change(world: World, clo
     assert RuleCode.NEEDS_ASSESSMENT in codes
     assert_same(clock.now)
     assert_same(clock.now + datetime.timedelta(days=400))
+    assert_pages_same(world, clock.now)
+
+
+def assert_pages_same(world: World, now: datetime.datetime) -> None:
+    """Each case's page works its items out from the record it fetched (``record_facts``), the stored items
+    from facts read by id (``case_facts``): the two readings give the same items."""
+    client = world.client_for(Role.ADMINISTRATOR)
+    shown = 0
+    for case in Case.objects.filter(organisation=world.organisation):
+        page = page_items(client.get(reverse("cases:case_detail", args=[case.pk])))
+        assert page == [item for item in stored(now) if item.case_id == case.pk and item.task_id is None]
+        shown += len(page)
+    assert shown, "some case has a time limit running"
 
 
 def test_the_command_fills_the_table_for_data_written_around_the_services(world: World, clock: Clock) -> None:
@@ -90,4 +119,38 @@ def test_the_command_fills_the_table_for_data_written_around_the_services(world:
     call_command("sync_due_items", verbosity=0)
 
     assert stored(clock.now) == before == engine(clock.now)
+    assert_pages_same(world, clock.now)
     assert {item.case_id for item in before} >= {case.pk}
+
+
+def test_a_changed_time_limit_is_worked_out_by_the_task_worker_not_in_the_request(
+    transactional_db: None, world: World, clock: Clock
+) -> None:
+    """Saving the time limits re-works every open case of the organisation: the worker's job, queued on commit.
+    Until it runs the stored items keep the old dates; the case's own page counts by the new ones at once."""
+    case = new_case(world, make_person(world.own, "Мартин", "Колев"))
+    others = [new_case(world, make_person(world.own, name, "Колев", egn=False)) for name in ("Ива", "Яна")]
+
+    def stored_assessment(one: Case) -> datetime.datetime:
+        (item,) = [i for i in stored(clock.now) if i.case_id == one.pk and i.code == RuleCode.NEEDS_ASSESSMENT]
+        return item.due_at
+
+    before = stored_assessment(case)
+    response = world.client_for(Role.ADMINISTRATOR).post(
+        reverse("deadlines:deadline_rules"), rules_form(**{"needs_assessment-amount": "30"})
+    )
+
+    assert response.status_code == 302
+    assert stored_assessment(case) == before  # not in the request
+    (queued,) = DBTaskResult.objects.filter(status="READY")
+    assert queued.task_path == rebuild_due_items.module_path
+    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("cases:case_detail", args=[case.pk]))
+    assert {item.code: item.due_at for item in page_items(page)}[RuleCode.NEEDS_ASSESSMENT] == end_of_sofia_day(
+        2026, 4, 1
+    )
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert [stored_assessment(one) for one in [case, *others]] == [end_of_sofia_day(2026, 4, 1)] * 3
+    assert_same(clock.now)

@@ -9,11 +9,15 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from opora.access import Perm
         from opora.audit.registry import register
-        from opora.cases import models
+        from opora.cases import due_facts, models
         from opora.cases.family import cases_of
         from opora.cases.panels import home_tasks
         from opora.people import records
         from opora.ui.registry import flag, home_panel, menu_entry
+
+        # The time limits read the facts of cases and tasks here, and show their part of a case's page through
+        # the contract (opora.core.due_facts): neither app imports the other.
+        due_facts.register()
 
         # The family page shows each member's cases (the people app does not import this one).
         records.register(cases_of)

@@ -7,13 +7,9 @@ class DeadlinesConfig(AppConfig):
     label = "deadlines"
 
     def ready(self) -> None:
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-
         from opora.access import Perm
         from opora.audit.registry import register
-        from opora.cases import models as cases
-        from opora.cases.sections import case_section, provide_review_due
-        from opora.cases.signals import referral_recorded
+        from opora.core.due_facts import CasePagePart, on_due_facts_changed, referral_recorded, show_on_case_page
         from opora.deadlines import stored
         from opora.deadlines.case_page import deadlines_section, review_due_on_page
         from opora.deadlines.context_processors import notifications
@@ -22,24 +18,25 @@ class DeadlinesConfig(AppConfig):
         from opora.deadlines.remembered import forget_when_changed
         from opora.ui.registry import menu_entry
 
-        # The tasks of law a referral starts are this app's rules: intake tells it, and knows no rule.
+        # The tasks of law a referral starts are this app's rules: intake tells it, and knows no rule. Cases and
+        # this app meet through the contract of opora.core.due_facts and import nothing of each other.
         referral_recorded.connect(start_intake_tasks, dispatch_uid="deadlines.start_intake_tasks")
 
-        # The case's page shows its next due dates and the plan's next review (cases does not import this app).
-        case_section("deadlines", template="deadlines/_case_deadlines.html", order=100, context=deadlines_section)
-        provide_review_due(review_due_on_page)
-
-        # The stored due items are worked out again whenever a fact they count from changes (a changed time
-        # limit re-works its organisation in ``deadline_rules_set``).
-        post_save.connect(stored.case_changed, sender=cases.Case, dispatch_uid="deadlines.case")
-        m2m_changed.connect(
-            stored.case_services_changed, sender=cases.Case.services.through, dispatch_uid="deadlines.case_services"
+        # The case's page shows its next due dates and the plan's next review (the app that draws it makes
+        # them a section).
+        show_on_case_page(
+            CasePagePart(
+                name="deadlines",
+                template="deadlines/_case_deadlines.html",
+                order=100,
+                context=deadlines_section,
+                review_due=review_due_on_page,
+            )
         )
-        for part in (cases.CaseTransition, cases.PlanReview):
-            post_save.connect(stored.case_part_changed, sender=part, dispatch_uid=f"deadlines.{part.__name__}")
-        post_delete.connect(stored.case_part_changed, sender=cases.PlanReview, dispatch_uid="deadlines.review_gone")
-        post_save.connect(stored.referral_changed, sender=cases.Referral, dispatch_uid="deadlines.referral")
-        post_save.connect(stored.task_changed, sender=cases.CaseTask, dispatch_uid="deadlines.task")
+
+        # The stored due items are worked out again whenever the provider says a fact they count from changed
+        # (a changed time limit re-works its organisation in ``deadline_rules_set``).
+        on_due_facts_changed(stored.facts_changed)
 
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)

@@ -1,7 +1,10 @@
-"""The rule engine: from the facts of a case (its state and the times of its moves) or of an intake task, and
-the organisation's values of the time limits, the items that are due, when, under which source, and whose.
+"""The rule engine: from the facts of a case (when it was accepted, when its assessment started and was
+completed, when its plan was approved, its last review) or of an intake task, and the organisation's values of
+the time limits, the items that are due, when, under which source, and whose.
 
-Pure: no database, no clock. ``opora.deadlines.selectors`` reads the facts and passes ``now``.
+Pure: no database, no clock. The facts are the contract's (``opora.core.due_facts``), read by the app that owns
+cases through its provider; ``opora.deadlines.selectors`` asks it and passes ``now``. The engine knows no
+state of a case: where an open case stands (``stage_of``) is read from the facts.
 
 Periods in days and months are counted on the calendar of Europe/Sofia (the project's time zone): the day the
 period starts from is not counted, and the limit ends with its last day, as Bulgarian law counts terms. A
@@ -14,8 +17,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from opora.cases.models import CaseState
-from opora.deadlines.rules import DEFINITIONS, Anchor, PeriodUnit, RuleDefinition
+from opora.core.due_facts import CaseFacts, TaskFacts
+from opora.deadlines.rules import DEFINITIONS, Anchor, PeriodUnit, RuleDefinition, Stage
 from opora.organisation.models import ServiceKind
 
 
@@ -43,48 +46,6 @@ def default_values() -> dict[str, RuleValue]:
         code: RuleValue(code=code, amount=definition.default_amount, counts_from=definition.default_anchor)
         for code, definition in DEFINITIONS.items()
     }
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the engine needs to know about a case. ``moves`` are its transitions, oldest first, as
-    (state moved to, when). ``last_review_at``: the day of the plan's last review (``PlanReview``), if any.
-    ``kind``: general-access when every service of the case is (``case_kind``), else specialised."""
-
-    case_id: int
-    state: str
-    manager_id: int
-    service_ids: tuple[int, ...]
-    moves: tuple[tuple[str, datetime.datetime], ...]
-    referral_received_at: datetime.datetime | None = None
-    last_review_at: datetime.datetime | None = None
-    kind: str = ServiceKind.SPECIALISED
-
-
-def case_kind(service_kinds: list[str]) -> str:
-    """A case is general-access when every service of it is: one specialised service asks the case for what
-    the law asks of specialised services (ЗСУ чл. 80)."""
-    if service_kinds and all(kind == ServiceKind.GENERAL_ACCESS for kind in service_kinds):
-        return ServiceKind.GENERAL_ACCESS
-    return ServiceKind.SPECIALISED
-
-
-@dataclass(frozen=True)
-class TaskFacts:
-    """An intake task of ``opora.cases`` (a ``CaseTask`` not yet done): its due time was set by its rule."""
-
-    task_id: int
-    code: str
-    title: str
-    legal_source: str
-    due_at: datetime.datetime
-    service_id: int
-    assigned_to_id: int | None
-    case_id: int | None
-    referral_id: int | None
-    case_manager_id: int | None = None
-    signal_at: datetime.datetime | None = None
-    immediate: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,31 +115,41 @@ def due_after(start: datetime.datetime, amount: int, unit: str) -> datetime.date
 # --- A case's items -----------------------------------------------------------------------------------
 
 
-def _last_move(
-    facts: CaseFacts, states: tuple[str, ...], since: datetime.datetime | None = None
-) -> datetime.datetime | None:
-    times = [at for state, at in facts.moves if state in states and (since is None or at >= since)]
-    return max(times) if times else None
+def stage_of(facts: CaseFacts) -> Stage | None:
+    """Where the case stands in its current episode (None once closed): the latest step it has taken."""
+    if not facts.is_open:
+        return None
+    if facts.plan_approved_at is not None:
+        return Stage.SUPPORT
+    if facts.assessment_approved_at is not None:
+        return Stage.PLAN
+    if facts.assessment_started_at is not None:
+        return Stage.ASSESSMENT
+    return Stage.ACCEPTED
+
+
+def case_kind(facts: CaseFacts) -> str:
+    """A case is general-access when every service of it is (``CaseFacts.general_access``): one specialised
+    service asks the case for what the law asks of specialised services (ЗСУ чл. 80)."""
+    return ServiceKind.GENERAL_ACCESS if facts.general_access else ServiceKind.SPECIALISED
 
 
 def anchor_time(facts: CaseFacts, anchor: str) -> datetime.datetime | None:
     """When ``anchor`` happened in the case's current episode (since it was accepted or last reopened), or
     None if it has not happened yet."""
-    episode = _last_move(facts, (CaseState.ACCEPTED, CaseState.REOPENED))
     if anchor == Anchor.CASE_ACCEPTED:
-        return episode
+        return facts.accepted_at
     if anchor == Anchor.REFERRAL_RECEIVED:
-        reopened = any(state == CaseState.REOPENED for state, _at in facts.moves)
         # A reopened case starts again from the reopening: the old referral's day would make it late at once.
-        if reopened or facts.referral_received_at is None:
-            return episode
+        if facts.reopened or facts.referral_received_at is None:
+            return facts.accepted_at
         return facts.referral_received_at
     if anchor == Anchor.ASSESSMENT_STARTED:
-        return _last_move(facts, (CaseState.ASSESSMENT,), episode)
+        return facts.assessment_started_at
     if anchor == Anchor.ASSESSMENT_COMPLETED:
-        return _last_move(facts, (CaseState.PLAN,), episode)
+        return facts.assessment_approved_at
     if anchor == Anchor.SUPPORT_STARTED:
-        started = _last_move(facts, (CaseState.SUPPORT,), episode)
+        started = facts.plan_approved_at
         if started is not None and facts.last_review_at is not None and facts.last_review_at > started:
             return facts.last_review_at
         return started
@@ -193,10 +164,11 @@ def rule_title_and_source(code: str) -> tuple[str, str]:
 
 def case_items(facts: CaseFacts, values: dict[str, RuleValue], now: datetime.datetime) -> list[DueItem]:
     """The items due in the case now, the earliest first."""
+    stage, kind = stage_of(facts), case_kind(facts)
     items = []
     for value in values.values():
         definition = value.definition
-        runs = facts.state in definition.pending_in and facts.kind in definition.service_kinds
+        runs = stage is not None and stage in definition.pending_in and kind in definition.service_kinds
         if not value.is_active or not runs:
             continue
         start = anchor_time(facts, value.counts_from)
@@ -214,7 +186,7 @@ def case_items(facts: CaseFacts, values: dict[str, RuleValue], now: datetime.dat
                 legal_source=source,
                 overdue=due_at < now,
                 service_ids=facts.service_ids,
-                responsible_ids=(facts.manager_id,),
+                responsible_ids=(facts.manager_id,) if facts.manager_id else (),
                 case_id=facts.case_id,
                 shown_from=None if definition.shown_before is None else due_at - definition.shown_before,
             )

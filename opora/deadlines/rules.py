@@ -14,14 +14,25 @@ stored.
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
 
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from opora.cases.models import OPEN_STATES, CaseState
+from opora.core.due_facts import ReferralFacts
 from opora.organisation.models import ServiceKind
+
+
+class Stage(StrEnum):
+    """Where an open case stands, as the engine reads it from the case's facts (``engine.stage_of``): accepted
+    (or reopened) with the needs assessment not started, in the assessment, at the plan (the assessment
+    completed), in support (the plan approved)."""
+
+    ACCEPTED = "accepted"
+    ASSESSMENT = "assessment"
+    PLAN = "plan"
+    SUPPORT = "support"
 
 
 class RuleCode(models.TextChoices):
@@ -61,13 +72,13 @@ class Anchor(models.TextChoices):
 
 @dataclass(frozen=True)
 class RuleDefinition:
-    """One time limit: its default value and where it comes from. ``pending_in`` are the states of a case
-    in which the limit still runs (a needs assessment is no longer due once the case has moved to the plan);
-    empty for a limit that is not about a case's state (an intake task, a foster family). ``recurring``: it
-    comes back after each time it is met (a review every six months). ``service_kinds``: the kinds of service
-    whose cases it runs in (a case is general-access when every service of it is). ``shown_before``: how long
-    before it ends the item shows in My tasks and the notifications (None: all along). ``max_amount``: the
-    longest period the law allows, when the law sets one."""
+    """One time limit: its default value and where it comes from. ``pending_in`` are the stages of an open
+    case (``Stage``) in which the limit still runs (a needs assessment is no longer due once the case has moved
+    to the plan); empty for a limit that is not about a case's stage (an intake task, a foster family).
+    ``recurring``: it comes back after each time it is met (a review every six months). ``service_kinds``: the
+    kinds of service whose cases it runs in (a case is general-access when every service of it is).
+    ``shown_before``: how long before it ends the item shows in My tasks and the notifications (None: all
+    along). ``max_amount``: the longest period the law allows, when the law sets one."""
 
     code: RuleCode
     unit: PeriodUnit
@@ -78,9 +89,10 @@ class RuleDefinition:
     by_law: bool = False
     pending_in: tuple[str, ...] = ()
     recurring: bool = False
-    # A task the law starts with a referral: when (``starts_when(referral)``) and its title. ``immediate``: the
+    # A task the law starts with a referral: when (``starts_when(facts)``, the referral's
+    # ``opora.core.due_facts.ReferralFacts``) and its title. ``immediate``: the
     # law says "at once", and the period is the organisation's grace before the open task shows as overdue.
-    starts_when: Callable[[Any], bool] | None = None
+    starts_when: Callable[[ReferralFacts], bool] | None = None
     task_title: Promise | None = None
     immediate: bool = False
     service_kinds: tuple[str, ...] = (ServiceKind.GENERAL_ACCESS, ServiceKind.SPECIALISED)
@@ -92,8 +104,9 @@ class RuleDefinition:
         return str(self.code.label)
 
 
-BEFORE_ASSESSMENT_DONE = (CaseState.ACCEPTED, CaseState.REOPENED, CaseState.ASSESSMENT)
-BEFORE_PLAN_DONE = (*BEFORE_ASSESSMENT_DONE, CaseState.PLAN)
+OPEN = tuple(Stage)
+BEFORE_ASSESSMENT_DONE = (Stage.ACCEPTED, Stage.ASSESSMENT)
+BEFORE_PLAN_DONE = (*BEFORE_ASSESSMENT_DONE, Stage.PLAN)
 
 DEFINITIONS: dict[str, RuleDefinition] = {
     definition.code: definition
@@ -132,7 +145,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_anchor=Anchor.SUPPORT_STARTED,
             anchors=(Anchor.SUPPORT_STARTED,),
             legal_source=_("Plan review every 6 months: the usual practice; no act sets this term"),
-            pending_in=(CaseState.SUPPORT,),
+            pending_in=(Stage.SUPPORT,),
             recurring=True,
         ),
         RuleDefinition(
@@ -142,7 +155,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             default_anchor=Anchor.ASSESSMENT_COMPLETED,
             anchors=(Anchor.ASSESSMENT_COMPLETED,),
             legal_source=_("Reassessment every 12 months: the usual practice; no act sets this term"),
-            pending_in=(CaseState.SUPPORT,),
+            pending_in=(Stage.SUPPORT,),
             recurring=True,
         ),
         RuleDefinition(
@@ -201,7 +214,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
                 "Social Services Act, art. 12: informing, consulting and training in a general-access service last "
                 "at most 2 months"
             ),
-            pending_in=OPEN_STATES,
+            pending_in=OPEN,
             service_kinds=(ServiceKind.GENERAL_ACCESS,),
             # Time to close the case or to refer the person on to a specialised service.
             shown_before=datetime.timedelta(days=7),

@@ -1,9 +1,10 @@
 """Reads for the deadline pages and the notification job: the organisation's values of the time limits, the
 facts of cases and tasks the engine needs, and the items due for a user.
 
-Every case and task shown to a user is reached through ``opora.access.scope``; the facts are then read
-for those rows only, in a constant number of queries however many there are. The notification job, which
-acts for nobody, reads every item due soon (``due_by``). Pages and the job read the stored items
+The facts of cases and tasks are read through their provider (``opora.core.due_facts``, registered by
+``opora.cases``), in a constant number of queries however many there are; so are the open cases a user
+reaches (through ``opora.access.scope``) and how a list row names its case or referral. The notification
+job, which acts for nobody, reads every item due soon (``due_by``). Pages and the job read the stored items
 (``opora.deadlines.stored``); the facts are read to work them out, and for one case's page.
 """
 
@@ -13,21 +14,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from opora.access import Perm, scope, service_ids_with
 from opora.accounts.models import User
-from opora.cases.models import OPEN_STATES, Case, CaseTask, CaseTransition, PlanReview, Referral
+from opora.core.due_facts import RecordLabel, due_facts_provider
 from opora.deadlines.engine import (
-    CaseFacts,
     DueItem,
     RuleValue,
-    TaskFacts,
     by_due_date,
     case_items,
-    case_kind,
     default_values,
     rule_title_and_source,
     task_item,
@@ -35,7 +32,6 @@ from opora.deadlines.engine import (
 from opora.deadlines.models import DeadlineRule, Notification, StoredDueItem, rules_version
 from opora.deadlines.remembered import remember_rule_values, remembered_rule_values
 from opora.organisation.models import Membership, Role, Service
-from opora.people.selectors import visible_people
 
 # --- The organisation's values ---------------------------------------------------------------------------
 
@@ -67,138 +63,24 @@ def rule_values_of(organisation_ids: Iterable[int]) -> dict[int, dict[str, RuleV
 # --- Facts ------------------------------------------------------------------------------------------------
 
 
-def last_reviews(case_ids: list[int]) -> dict[int, datetime.datetime]:
-    """Case id → when its plan was last reviewed (the start of that day in Sofia), in one query. The engine
-    counts the next review from it when it falls after the start of support in the case's current episode,
-    so a review from before a reopening does not count."""
-    latest = (
-        PlanReview.objects.filter(case_id__in=case_ids)
-        .values("case_id")
-        .annotate(last=Max("reviewed_on"))
-        .values_list("case_id", "last")
-    )
-    return {case_id: _start_of(day) for case_id, day in latest}
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    """The start of ``day`` in Sofia."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone())
-
-
-def case_facts(cases: QuerySet[Case]) -> list[tuple[int, CaseFacts]]:
-    """(organisation id, facts) for each of ``cases``, in four queries."""
-    rows = list(
-        cases.order_by().values_list("pk", "organisation_id", "state", "case_manager_id", "referral__received_at")
-    )
-    ids = [row[0] for row in rows]
-    moves: dict[int, list[tuple[str, datetime.datetime]]] = defaultdict(list)
-    for case_id, state, at in (
-        CaseTransition.objects.filter(case_id__in=ids).order_by("at", "pk").values_list("case_id", "to_state", "at")
-    ):
-        moves[case_id].append((state, at))
-    services: dict[int, list[int]] = defaultdict(list)
-    kinds: dict[int, list[str]] = defaultdict(list)
-    for case_id, service_id, kind in Case.services.through.objects.filter(case_id__in=ids).values_list(
-        "case_id", "service_id", "service__kind"
-    ):
-        services[case_id].append(service_id)
-        kinds[case_id].append(kind)
-    reviews = last_reviews(ids)
-    return [
-        (
-            organisation_id,
-            CaseFacts(
-                case_id=pk,
-                state=state,
-                manager_id=manager_id,
-                service_ids=tuple(sorted(services[pk])),
-                moves=tuple(moves[pk]),
-                referral_received_at=received_at,
-                last_review_at=reviews.get(pk),
-                kind=case_kind(kinds[pk]),
-            ),
-        )
-        for pk, organisation_id, state, manager_id, received_at in rows
-    ]
-
-
-def task_facts(tasks: QuerySet[CaseTask]) -> list[TaskFacts]:
-    rows = tasks.order_by().values_list(
-        "pk",
-        "kind",
-        "title",
-        "legal_source",
-        "due_at",
-        "service_id",
-        "assigned_to_id",
-        "case_id",
-        "referral_id",
-        "case__case_manager_id",
-        "signal_at",
-        "immediate",
-    )
-    return [
-        TaskFacts(
-            task_id=pk,
-            code=kind,
-            title=title,
-            legal_source=source,
-            due_at=due_at,
-            service_id=service_id,
-            assigned_to_id=assigned_to_id,
-            case_id=case_id,
-            referral_id=referral_id,
-            case_manager_id=manager_id,
-            signal_at=signal_at,
-            immediate=immediate,
-        )
-        for (
-            pk,
-            kind,
-            title,
-            source,
-            due_at,
-            service_id,
-            assigned_to_id,
-            case_id,
-            referral_id,
-            manager_id,
-            signal_at,
-            immediate,
-        ) in rows
-    ]
-
-
-def items_of(cases: QuerySet[Case], tasks: QuerySet[CaseTask], now: datetime.datetime) -> list[DueItem]:
-    """The items due in ``cases`` and the open ``tasks`` that show now (``DueItem.is_shown``), the earliest
-    first."""
-    facts = case_facts(cases)
-    values = rule_values_of({organisation_id for organisation_id, _facts in facts})
-    items = [
-        item
-        for organisation_id, one in facts
-        for item in case_items(one, values[organisation_id], now)
-        if item.is_shown(now)
-    ]
-    items += [task_item(one, now) for one in task_facts(tasks.filter(done_at__isnull=True))]
+def items_of(case_ids: Iterable[int], task_ids: Iterable[int], now: datetime.datetime) -> list[DueItem]:
+    """The items due in the open cases of ``case_ids`` and the open tasks of ``task_ids`` that show now
+    (``DueItem.is_shown``), worked out from their facts, the earliest first."""
+    provider = due_facts_provider()
+    facts = [one for one in provider.case_facts(case_ids) if one.is_open]
+    values = rule_values_of({one.organisation_id for one in facts})
+    items = [item for one in facts for item in case_items(one, values[one.organisation_id], now) if item.is_shown(now)]
+    items += [task_item(one, now) for one in provider.task_facts(task_ids) if one.is_open]
     return by_due_date(items)
 
 
 # --- For a user -------------------------------------------------------------------------------------------
 
 
-def _open_cases(user: Any, permission: str = Perm.CASE_VIEW) -> QuerySet[Case]:
-    return scope(user, Case.objects.filter(state__in=OPEN_STATES), permission)
-
-
-def _open_tasks(user: Any, permission: str = Perm.CASE_VIEW) -> QuerySet[CaseTask]:
-    return scope(user, CaseTask.objects.filter(done_at__isnull=True), permission)
-
-
-def _mine(user: Any) -> Q:
-    """The cases ``user`` manages or is on the team of (asked as a subquery: a join would repeat a case)."""
-    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
-    return Q(case_manager_id=user.pk) | Q(pk__in=on_team)
+def _open_cases(user: Any, permission: str = Perm.CASE_VIEW, *, mine: bool = False) -> QuerySet[Any, Any]:
+    """The ids of the open cases ``user`` reaches (those they manage or are on the team of when ``mine``), as a
+    subquery."""
+    return due_facts_provider().open_cases_of(user, permission, mine=mine)
 
 
 def _stored(user: Any, permission: str = Perm.CASE_VIEW) -> QuerySet[StoredDueItem]:
@@ -213,9 +95,10 @@ def _leads_all(user: Any) -> bool:
     return led is None or led == service_ids_with(user, Perm.CASE_VIEW, person_level=True)
 
 
-def _tasks_of(user: Any, cases: QuerySet[Case], led: bool) -> Q:
-    """The tasks that are the user's: assigned to them, on ``cases``, or in the services they lead."""
-    mine = Q(task__assigned_to_id=user.pk) | Q(case__in=cases.values("pk"))
+def _tasks_of(user: Any, cases: Q, led: bool) -> Q:
+    """The tasks that are the user's: assigned to them, on ``cases`` (a condition on the item's case), or in
+    the services they lead."""
+    mine = Q(task__assigned_to_id=user.pk) | cases
     if led:
         mine |= Q(pk__in=_stored(user, Perm.CASE_APPROVE).filter(task__isnull=False).values("pk"))
     return Q(task__isnull=False) & mine
@@ -223,14 +106,10 @@ def _tasks_of(user: Any, cases: QuerySet[Case], led: bool) -> Q:
 
 def my_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
     """The worker's own (as ``my_items``) that show by ``now``, the earliest first: one indexed query."""
-    cases = _open_cases(user).filter(_mine(user))
+    cases = Q(case__in=_open_cases(user, mine=True))
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True) != set())
     shown = Q(shown_from__isnull=True) | Q(shown_from__lte=now)
-    return (
-        _stored(user)
-        .filter(shown)
-        .filter(Q(task__isnull=True, case__in=cases.values("pk")) | _tasks_of(user, cases, led))
-    )
+    return _stored(user).filter(shown).filter((Q(task__isnull=True) & cases) | _tasks_of(user, cases, led))
 
 
 def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
@@ -239,10 +118,9 @@ def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
     overdue = _stored(user).filter(due_at__lt=now)
     if _leads_all(user):
         return overdue
-    led_cases = _open_cases(user, Perm.CASE_APPROVE).values("pk")
-    cases = _open_cases(user).filter(_mine(user) | Q(pk__in=led_cases))
+    cases = Q(case__in=_open_cases(user, mine=True)) | Q(case__in=_open_cases(user, Perm.CASE_APPROVE))
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True))
-    return overdue.filter(Q(task__isnull=True, case__in=cases.values("pk")) | _tasks_of(user, cases, led))
+    return overdue.filter((Q(task__isnull=True) & cases) | _tasks_of(user, cases, led))
 
 
 def in_order(items: QuerySet[StoredDueItem]) -> QuerySet[StoredDueItem]:
@@ -272,6 +150,7 @@ def item_of(stored: StoredDueItem, now: datetime.datetime) -> DueItem:
         task_id=stored.task_id,
         immediate=stored.immediate,
         signal_at=stored.signal_at,
+        shown_from=stored.shown_from,
     )
 
 
@@ -292,29 +171,22 @@ def overdue_items(user: Any, now: datetime.datetime) -> list[DueItem]:
     return items_in(overdue_due(user, now), now)
 
 
-def case_due_items(case: Case, now: datetime.datetime) -> list[DueItem]:
-    """The next due dates of one case the user has already reached (its page): the time limits only, since the
-    case's page lists its tasks itself."""
-    if not case.is_open:
+def record_due_items(case: Any, now: datetime.datetime) -> list[DueItem]:
+    """The next due dates of a case record a page has fetched (its transitions, services, reviews and referral
+    prefetched, so that its facts cost no query): the time limits only, none once it is closed."""
+    facts = due_facts_provider().record_facts(case)
+    if not facts.is_open:
         return []
-    return by_due_date(case_items(facts_of_case(case), rule_values(case.organisation_id), now))
+    return by_due_date(case_items(facts, rule_values(facts.organisation_id), now))
 
 
-def facts_of_case(case: Case) -> CaseFacts:
-    """The facts of one case from the case itself: its transitions, services, reviews and referral, which the
-    case's page has fetched already (prefetched, they cost no query here; otherwise one each)."""
-    reviews = [review.reviewed_on for review in case.reviews.all()]
-    services = list(case.services.all())
-    return CaseFacts(
-        case_id=case.pk,
-        state=case.state,
-        manager_id=case.case_manager_id,
-        service_ids=tuple(sorted(service.pk for service in services)),
-        moves=tuple((move.to_state, move.at) for move in sorted(case.transitions.all(), key=lambda m: (m.at, m.pk))),
-        referral_received_at=case.referral.received_at if case.referral is not None else None,
-        last_review_at=_start_of(max(reviews)) if reviews else None,
-        kind=case_kind([service.kind for service in services]),
-    )
+def case_due_items(case_id: int, now: datetime.datetime) -> list[DueItem]:
+    """The next due dates of one case (the time limits only, since the case's page lists its tasks itself),
+    worked out now from its facts: none once it is closed."""
+    facts = [one for one in due_facts_provider().case_facts([case_id]) if one.is_open]
+    if not facts:
+        return []
+    return by_due_date(case_items(facts[0], rule_values(facts[0].organisation_id), now))
 
 
 # --- Rows for a page -----------------------------------------------------------------------------------------
@@ -325,8 +197,7 @@ class ItemRow:
     """A due item with the records it names, for a page."""
 
     item: DueItem
-    case: Case | None
-    referral: Referral | None
+    record: RecordLabel | None  # its case, else its referral
     responsible: list[User]
     services: list[Service]
 
@@ -346,23 +217,23 @@ def item_link(item: DueItem) -> str:
 def rows_of(
     user: Any, stored: QuerySet[StoredDueItem], now: datetime.datetime, services: Mapping[int, Service] | None = None
 ) -> list[ItemRow]:
-    """The rows of one page of ``stored`` (already in scope, ordered and sliced), with their cases or
-    referrals (and the people of them the user may see), responsible staff and services: one query for the
-    rows, one each for the people of cases and of referrals, and one for the services unless the page has
-    them already. A row's case or referral is the one of its item, which is visible as they are."""
-    people = visible_people(user)
-    page = list(
-        stored.select_related("task", "case", "referral", "responsible").prefetch_related(
-            Prefetch("case__people", queryset=people), Prefetch("referral__people", queryset=people)
-        )
+    """The rows of one page of ``stored`` (already in scope, ordered and sliced), with how their cases or
+    referrals are named (and the people of them the user may see, from the provider), responsible staff and
+    services: one query for the rows, one each for the people of cases and of referrals, and one for the
+    services unless the page has them already. A row's case or referral is the one of its item, which is
+    visible as they are."""
+    page = list(stored.select_related("task", "responsible"))
+    cases, referrals = due_facts_provider().describe(
+        user,
+        {one.case_id for one in page if one.case_id is not None},
+        {one.referral_id for one in page if one.case_id is None and one.referral_id is not None},
     )
     if services is None:
         services = Service.objects.in_bulk({pk for one in page for pk in one.service_ids})
     return [
         ItemRow(
             item=item_of(one, now),
-            case=one.case,
-            referral=one.referral,
+            record=cases.get(one.case_id) if one.case_id is not None else referrals.get(one.referral_id or 0),
             responsible=[one.responsible] if one.responsible is not None else [],
             services=[services[pk] for pk in one.service_ids if pk in services],
         )
@@ -408,11 +279,5 @@ def reachable_keys(user: Any, keys: Iterable[str]) -> set[str]:
         number = rest.split(":", 1)[0]
         if number.isdigit():
             (case_ids if kind == "case" else task_ids if kind == "task" else {})[int(number)].append(key)
-    reached: set[str] = set()
-    if case_ids:
-        cases = scope(user, Case.objects.filter(pk__in=list(case_ids), state__in=OPEN_STATES), Perm.CASE_VIEW)
-        reached.update(key for pk in cases.values_list("pk", flat=True) for key in case_ids[pk])
-    if task_ids:
-        tasks = _open_tasks(user).filter(pk__in=list(task_ids))
-        reached.update(key for pk in tasks.values_list("pk", flat=True) for key in task_ids[pk])
-    return reached
+    cases, tasks = due_facts_provider().reachable(user, case_ids, task_ids)
+    return {key for pk in cases for key in case_ids[pk]} | {key for pk in tasks for key in task_ids[pk]}

@@ -22,8 +22,7 @@ from opora.deadlines.models import DeadlineRule, Notification, rules_version
 from opora.deadlines.remembered import forget_unread_counts
 from opora.deadlines.rules import SETTABLE
 from opora.deadlines.selectors import due_by, heads_of, item_link, reachable_keys, unread_notifications
-from opora.deadlines.stored import sync_organisation
-from opora.deadlines.tasks import send_deadline_email
+from opora.deadlines.tasks import rebuild_due_items, send_deadline_email
 from opora.organisation.models import Organisation
 
 # How far ahead the job warns of a limit, unless told otherwise.
@@ -50,7 +49,9 @@ def deadline_rules_set(
     """Save the organisation's values of the time limits that may be changed (a limit set by law may not).
     ``version`` is the one the settings page was read at (None when no page was read): refused
     (``StaleEdit``) when someone saved the limits since, checked under the lock so that of two saves at once
-    the second sees the first. Each change is in the audit trail under ``by``."""
+    the second sees the first. Each change is in the audit trail under ``by``. Every open case's stored due
+    items count by the limits: the task worker works them out again once this is committed
+    (``rebuild_due_items``); a case's page works its own out at once."""
     if not has_permission(by, Perm.ORGANISATION_MANAGE) or by.organisation_id != organisation.pk:
         raise PermissionDenied
     # The organisation's row is the lock: a limit not saved yet has no row of its own to lock.
@@ -83,8 +84,8 @@ def deadline_rules_set(
             rule.full_clean()
             rule.save()
             changed = True
-    if changed:  # every open case's due dates count by the limits: the stored ones are worked out again
-        sync_organisation(organisation.pk)
+    if changed:  # every open case's due dates count by the limits: the worker works the stored ones out again
+        transaction.on_commit(partial(rebuild_due_items.enqueue, organisation.pk))
 
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

@@ -2,23 +2,23 @@
 written again whenever a fact it counts from changes, so that the pages and the notification job read an
 indexed table instead of working out every open case.
 
-The engine stays the one source of each rule: this module only reads the facts (``selectors``), asks the
-engine (``case_items``, ``task_item``) and stores its answer. The signals that call it are connected in
-``DeadlinesConfig.ready()``: a case saved (its state, its manager), its services, a transition, a review,
-its referral (when it was received), a task; a changed time limit re-works its organisation's open cases
+The engine stays the one source of each rule: this module only reads the facts (from the provider of
+``opora.core.due_facts``), asks the engine (``case_items``, ``task_item``) and stores its answer. The provider
+tells ``facts_changed`` (registered in ``DeadlinesConfig.ready()``) whenever a fact changes — a case saved (its
+state, its manager), its services, a transition, a review, its referral (when it was received), a task —
+inside the writing transaction; a changed time limit re-works its organisation's open cases
 (``deadline_rules_set``); ``manage.py sync_due_items`` (and migration 0008) fill the table for existing data.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from opora.cases.models import OPEN_STATES, Case, CaseTask
+from opora.core.due_facts import Changed, due_facts_provider
 from opora.deadlines.engine import DueItem, case_items, task_item
 from opora.deadlines.models import StoredDueItem
-from opora.deadlines.selectors import case_facts, rule_values_of, task_facts
+from opora.deadlines.selectors import rule_values_of
 
 # How many cases are worked out at a time when a whole organisation is.
 CHUNK = 500
@@ -85,11 +85,12 @@ def sync_cases(case_ids: Iterable[int]) -> None:
     if not ids:
         return
     now = timezone.now()
+    provider = due_facts_provider()
     StoredDueItem.objects.filter(case_id__in=ids, task__isnull=True).delete()
-    facts = case_facts(Case.objects.filter(pk__in=ids, state__in=OPEN_STATES))
-    values = rule_values_of({organisation_id for organisation_id, _facts in facts})
-    _store([(org, item) for org, one in facts for item in case_items(one, values[org], now)])
-    sync_tasks(CaseTask.objects.filter(case_id__in=ids).values_list("pk", flat=True))
+    facts = [one for one in provider.case_facts(ids) if one.is_open]
+    values = rule_values_of({one.organisation_id for one in facts})
+    _store([(one.organisation_id, item) for one in facts for item in case_items(one, values[one.organisation_id], now)])
+    sync_tasks(provider.task_ids_of_cases(ids))
 
 
 @transaction.atomic
@@ -100,59 +101,31 @@ def sync_tasks(task_ids: Iterable[int]) -> None:
         return
     now = timezone.now()
     StoredDueItem.objects.filter(task_id__in=ids).delete()
-    tasks = CaseTask.objects.filter(pk__in=ids, done_at__isnull=True)
-    organisations = dict(tasks.values_list("pk", "service__organisation_id"))
-    _store([(organisations[one.task_id], task_item(one, now)) for one in task_facts(tasks)])
+    facts = [one for one in due_facts_provider().task_facts(ids) if one.is_open]
+    _store([(one.organisation_id, task_item(one, now)) for one in facts])
 
 
 def sync_organisation(organisation_id: int | None = None) -> None:
     """Work out every open case and task of an organisation (every organisation when None) again, a chunk of
     cases at a time: after its time limits changed, or to fill the table."""
-    cases = Case.objects.filter(state__in=OPEN_STATES)
-    tasks = CaseTask.objects.filter(done_at__isnull=True, case__isnull=True)
+    provider = due_facts_provider()
+    cases = provider.open_case_ids(organisation_id)
     stale = StoredDueItem.objects.all()
     if organisation_id is not None:
-        cases = cases.filter(organisation_id=organisation_id)
-        tasks = tasks.filter(service__organisation_id=organisation_id)
         stale = stale.filter(organisation_id=organisation_id)
     with transaction.atomic():
         stale.delete()
         last = 0
-        while chunk := list(cases.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK]):
+        while chunk := list(cases.filter(pk__gt=last).order_by("pk")[:CHUNK]):
             last = chunk[-1]
             sync_cases(chunk)
-        sync_tasks(tasks.values_list("pk", flat=True))
+        sync_tasks(list(provider.open_task_ids_without_case(organisation_id)))
 
 
-# --- Signal receivers (connected in ``DeadlinesConfig.ready()``) -------------------------------------------
+# --- Told by the provider (registered in ``DeadlinesConfig.ready()``) ---------------------------------------
 
 
-def case_changed(sender: Any, instance: Case, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
-        sync_cases([instance.pk])
-
-
-def case_part_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    """A transition or a review: the case's items count from it."""
-    if not raw and instance.case_id is not None:
-        sync_cases([instance.case_id])
-
-
-def case_services_changed(sender: Any, instance: Any, action: str, pk_set: Any = None, **kwargs: Any) -> None:
-    if not action.startswith("post_"):
-        return
-    if isinstance(instance, Case):
-        sync_cases([instance.pk])
-    elif pk_set:
-        sync_cases(pk_set)  # changed from the service's side
-
-
-def referral_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    """A referral's received time is what some limits count from."""
-    if not raw:
-        sync_cases(Case.objects.filter(referral_id=instance.pk, state__in=OPEN_STATES).values_list("pk", flat=True))
-
-
-def task_changed(sender: Any, instance: CaseTask, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
-        sync_tasks([instance.pk])
+def facts_changed(changed: Changed) -> None:
+    """Facts of cases or tasks changed: their items are worked out again, in the writing transaction."""
+    sync_cases(changed.case_ids)
+    sync_tasks(changed.task_ids)

@@ -9,6 +9,15 @@ from django.utils import timezone, translation
 from opora.accounts.models import User
 from opora.deadlines.models import Notification
 from opora.deadlines.selectors import notifications_of, reachable_keys
+from opora.deadlines.stored import sync_organisation
+
+
+@task()
+def rebuild_due_items(organisation_id: int) -> None:
+    """Work out every open case and task of the organisation again after its time limits changed
+    (``deadline_rules_set`` enqueues it on commit): a change of a limit touches every open case, which is the
+    worker's to do rather than the administrator's request's."""
+    sync_organisation(organisation_id)
 
 
 @task()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 from playwright.sync_api import Locator, Page, expect
@@ -248,6 +249,8 @@ def test_3_counting_the_assessment_from_the_referral_makes_it_overdue_everywhere
     expect(limit.get_by_label(bg("Counts from"))).to_have_value(Anchor.REFERRAL_RECEIVED.value)
     rule = DeadlineRule.objects.get(organisation=story.world.organisation, code=RuleCode.NEEDS_ASSESSMENT)
     assert rule.counts_from == Anchor.REFERRAL_RECEIVED
+    # The task worker works every open case's stored due items out again (queued when the limits were saved).
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     # Now the assessment is overdue: on the case's page, the case manager's tasks and the overdue page.
     story.sign_in(site, worker)
