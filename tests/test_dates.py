@@ -151,6 +151,7 @@ def test_what_is_not_a_time_is_refused(typed: str) -> None:
         "2026-12-04 14:30",
         ["2026-12-04T14:30", ""],  # an ISO moment typed (or filled by an old test) in the day's box
         ["04.12.2026 14:30", " "],
+        ["2026-12-04T14:30", "09:00"],  # a whole moment in the day's box wins over the time box's
     ],
 )
 def test_a_moment_is_a_day_and_a_time(typed: Any) -> None:

@@ -102,9 +102,10 @@ def split_datetime(value: object) -> tuple[str, str]:
     14:30`` typed in one box)."""
     if isinstance(value, (list, tuple)):
         day, time, *_rest = [*(str(part) if part is not None else "" for part in value), "", ""]
-        if time.strip():
-            return day, time
-        value = day  # the time left empty: perhaps typed in the day's box, "04.12.2026 14:30"
+        whole = _ISO_DATETIME.fullmatch(day.strip()) or _DATE_AND_TIME.fullmatch(day.strip())
+        if whole:  # a whole moment in the day's box (typed, pasted, filled by a script) wins over the time box
+            return whole.group(1), whole.group(2)
+        return day, time
     text = str(value).strip()
     if match := _ISO_DATETIME.fullmatch(text) or _DATE_AND_TIME.fullmatch(text):
         return match.group(1), match.group(2)
