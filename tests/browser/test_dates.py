@@ -32,7 +32,11 @@ def submit(page: Page) -> None:
 def test_a_us_browser_shows_and_takes_bulgarian_dates_on_the_person_form(
     us_browser: Browser, site: str, world: World
 ) -> None:
-    context = us_browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="America/New_York")
+    context = us_browser.new_context(
+        viewport={"width": DESKTOP["width"], "height": DESKTOP["height"]},
+        locale="en-US",
+        timezone_id="America/New_York",
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
