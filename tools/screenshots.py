@@ -18,6 +18,7 @@ PNGs are recompressed with ``oxipng`` or ``optipng`` when one is installed (loss
 import argparse
 import contextlib
 import datetime
+import io
 import os
 import shutil
 import socket
@@ -73,7 +74,7 @@ def load_demo() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115  # closed with the process
+    call_command("load_demo", stdout=io.StringIO())
 
 
 def play_scenarios() -> dict[str, int]:
