@@ -50,6 +50,7 @@ class Shot:
     name: str
     user: str
     path: str
+    centre: str = ""  # a CSS selector to scroll to the middle of the window first
 
 
 def setup_django(var_dir: Path) -> None:
@@ -233,6 +234,7 @@ def shots(ids: dict[str, int]) -> list[Shot]:
         Shot("home-head", HEAD, "/"),
         Shot("people", WORKER, "/people/"),
         Shot("person", WORKER, f"/people/{person}/"),
+        Shot("person-form", WORKER, f"/people/{person}/edit/", centre="#id_birth_date"),  # typed дд.мм.гггг
         Shot("family", WORKER, f"/people/{person}/family/"),
         Shot("referrals", HEAD, "/referrals/"),
         Shot("referral-form", WORKER, "/referrals/new/"),
@@ -318,6 +320,8 @@ def photograph(base: str, todo: list[Shot], out: Path) -> list[Path]:
                         status = answer.status if answer else "no answer"
                         raise SystemExit(f"{shot.path} as {username}: {status} at {page.url}")
                     page.evaluate("document.fonts.ready")
+                    if shot.centre:
+                        page.locator(shot.centre).evaluate("element => element.scrollIntoView({block: 'center'})")
                     path = out / f"{shot.name}-{size}.png"
                     page.screenshot(path=str(path), animations="disabled", caret="hide")
                     written.append(path)
