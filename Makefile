@@ -6,7 +6,7 @@ PYTHON_VERSION := $(shell cat .python-version)
 PORT ?= 8000
 export OPORA_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install test-deps lint typecheck messages lock serve clean bench bench-people bench-pages
+.PHONY: demo test install test-deps lint typecheck messages lock serve screenshots clean bench bench-people bench-pages
 
 ## demo: install, migrate the embedded database, load the demo organisation, serve with the task worker
 demo: install
@@ -51,6 +51,10 @@ lock: install
 ## serve: serve the embedded database as it is (development settings) with the task worker
 serve: install
 	OPORA_ENVIRONMENT=development PORT=$(PORT) scripts/serve
+
+## screenshots: the demo in Chromium at desk and phone sizes, as PNGs into docs/screenshots (on a throwaway database)
+screenshots: install test-deps
+	$(BIN)/python -m tools.screenshots
 
 ## bench: every benchmark (never part of `make test`); see docs/benchmarks.md
 bench: bench-people bench-pages

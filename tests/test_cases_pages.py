@@ -178,7 +178,7 @@ def test_a_file_larger_than_the_limit_is_refused(world: World, child: Person, mo
         ({"child_alone": "on"}, "child_alone", "A child who comes alone refers themselves"),
         ({"people": []}, "people", "This field is required."),
         ({"received_at": "2099-01-01T10:00"}, "received_at", "This is in the future"),
-        ({"received_at": "вчера"}, "received_at", "Enter a valid date/time."),
+        ({"received_at": "вчера"}, "received_at", "Type the date as dd.mm.yyyy"),
         ({"service": None}, "service", "This field is required."),
     ],
 )

@@ -1,39 +1,27 @@
 """The audit pages' filter: which record, whose events, which days, which action. A GET form: what is wrong
 is said next to its field, and nothing is shown until it is put right (never a 500, never a guess)."""
 
-import datetime
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import User
 from opora.audit.presenters import type_key, type_label, user_name
 from opora.audit.registry import registered_models
+from opora.core.forms import FilterDateField
 
 # What the "who" filter offers for the changes nobody made by hand (a command, the task worker).
 SYSTEM = "system"
 # Ids are numbers; more digits than a 64-bit id has are junk, not a record.
 _RECORD_NUMBER = re.compile(r"[0-9]{1,18}")
-EARLIEST = datetime.date(2000, 1, 1)
-LATEST = datetime.date(2100, 12, 31)
 
 
 def record_number(text: str) -> int | None:
     """A record's id typed or carried in a URL, or None when it is not one."""
     return int(text) if _RECORD_NUMBER.fullmatch(text) else None
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD whatever the interface language."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", attrs={"min": EARLIEST.isoformat(), "max": LATEST.isoformat()}, **kwargs)
 
 
 class AuditFilterForm(forms.Form):
@@ -42,8 +30,8 @@ class AuditFilterForm(forms.Form):
         label=_("Record number"), required=False, max_length=40, help_text=_("With the record type, e.g. 12.")
     )
     user = forms.ChoiceField(label=_("Who"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    since = FilterDateField(label=_("From"), required=False)
+    until = FilterDateField(label=_("To"), required=False)
     action = forms.ChoiceField(label=_("Action"), required=False)
 
     def __init__(
@@ -70,24 +58,6 @@ class AuditFilterForm(forms.Form):
         if text and number is None:
             raise forms.ValidationError(_("Enter the record's number in digits, e.g. 12."))
         return "" if number is None else str(number)
-
-    def _clean_day(self, name: str) -> datetime.date | None:
-        day: datetime.date | None = self.cleaned_data[name]
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError(
-                _("Enter a date from %(earliest)s to %(latest)s.")
-                % {
-                    "earliest": date_format(EARLIEST, "SHORT_DATE_FORMAT"),
-                    "latest": date_format(LATEST, "SHORT_DATE_FORMAT"),
-                }
-            )
-        return day
-
-    def clean_since(self) -> datetime.date | None:
-        return self._clean_day("since")
-
-    def clean_until(self) -> datetime.date | None:
-        return self._clean_day("until")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -5,6 +5,8 @@ the field, before it reaches the database.
   to today (or a little ahead), a planned activity some years ahead. A year 1 or 20255 is a typing slip;
   stored, it breaks every age, deadline and report computed from it, and a time of year 1 cannot even be
   converted to UTC.
+- Dates are typed in the Bulgarian way (дд.мм.гггг, a 24-hour ЧЧ:ММ) whatever the browser's language, read by
+  ``opora.core.dates`` and shown by the widgets of ``opora.core.widgets``, which these fields use by default.
 - Ids are positive numbers the database can hold: an id of 23 digits is "not a valid choice", never an
   overflow in the database driver (Django bounds ``pk=…`` but not ``pk__in=…``)."""
 
@@ -13,8 +15,12 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import from_current_timezone
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from opora.core.dates import parse_date, parse_datetime
+from opora.core.widgets import DateInput, DateTimeInput
 
 # The largest id a 64-bit integer column holds (SQLite's INTEGER, PostgreSQL's bigint).
 MAX_ID = 2**63 - 1
@@ -65,12 +71,22 @@ def _day(day: datetime.date) -> str:
 
 class RangedDateField(forms.DateField):
     """A date from ``earliest`` to ``days_ahead`` days after today (in Sofia); with ``days_ahead`` None the
-    model's own rule bounds the future. Subclasses name the uses."""
+    model's own rule bounds the future. Typed as дд.мм.гггг (or ISO); subclasses name the uses."""
 
+    widget = DateInput
     earliest: ClassVar[datetime.date] = datetime.date(2000, 1, 1)
     days_ahead: ClassVar[int | None] = 0
     too_early = _("Type a date from %(earliest)s on.")
     too_late = _("Type a date no later than %(latest)s.")
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        return parse_date(str(value))
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -119,14 +135,32 @@ class PlannedDateField(RangedDateField):
     days_ahead = 5 * 366
 
 
+class FilterDateField(RangedDateField):
+    """A day that bounds a list's filter (events from, events to): from 2000 to a year ahead (a later day
+    finds nothing more, and a year 9999 would overflow the end of its day)."""
+
+    days_ahead = 366
+
+
 class PastDateTimeField(forms.DateTimeField):
     """When something arrived (a referral): from 2000 to now, with a few minutes' grace for a clock that runs
-    fast. Compared as wall-clock times in the current time zone: a time of year 1 cannot be converted to UTC."""
+    fast. Compared as wall-clock times in the current time zone: a time of year 1 cannot be converted to UTC.
+    Typed as a day (дд.мм.гггг) and a time (ЧЧ:ММ, 24-hour) in two boxes, or as one ISO value."""
+
+    widget = DateTimeInput
 
     earliest = datetime.datetime(2000, 1, 1)
     grace = datetime.timedelta(minutes=5)
     too_early = _("Type a date from %(earliest)s on.")
     too_late = _("This is in the future: type the day it happened.")
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        if isinstance(value, datetime.datetime):
+            return from_current_timezone(value)
+        if value in self.empty_values:
+            return None
+        moment = parse_datetime(value)
+        return None if moment is None else from_current_timezone(moment)
 
     def validate(self, value: Any) -> None:
         super().validate(value)

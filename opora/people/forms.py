@@ -36,15 +36,6 @@ MAX_CHOICES = 200
 NAME_FIELDS = ("first_name", "middle_name", "last_name", "first_name_latin", "middle_name_latin", "last_name_latin")
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as YYYY-MM-DD whatever the interface language."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class SettlementChoiceField(IdChoiceField):
     """A settlement from EKATTE, shown with its municipality so that two villages of one name differ."""
 
@@ -150,8 +141,6 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
             "settlement": IdChoiceField,  # replaced by SettlementChoiceField in __init__
         }
         widgets = {
-            "birth_date": DateInput(),
-            "due_date": DateInput(),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
 
@@ -379,7 +368,6 @@ class RelationshipForm(ModelErrorsMixin, forms.ModelForm):
         fields = ["kind", "start_date", "end_date"]
         labels = {"kind": _("Relation")}
         field_classes = {"start_date": LifeDateField, "end_date": LifeDateField}
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def __init__(self, *args: Any, person: Person, people: QuerySet[Person], query: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -415,7 +403,6 @@ class RelationshipEditForm(ModelErrorsMixin, forms.ModelForm):
         fields = ["kind", "start_date", "end_date"]
         labels = {"kind": _("Relation")}
         field_classes = {"start_date": LifeDateField, "end_date": LifeDateField}
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
 class HouseholdMemberForm(forms.Form):
@@ -434,7 +421,7 @@ class HouseholdMemberForm(forms.Form):
         help_text=_("For example: the Kolevi family."),
     )
     address = forms.CharField(label=_("Address"), required=False, max_length=300)
-    start_date = LifeDateField(label=_("Lives there since"), required=False, widget=DateInput())
+    start_date = LifeDateField(label=_("Lives there since"), required=False)
 
     def __init__(self, *args: Any, households: QuerySet[Household], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -461,7 +448,6 @@ class HouseholdMemberEditForm(ModelErrorsMixin, forms.ModelForm):
         model = HouseholdMember
         fields = ["start_date", "end_date"]
         field_classes = {"start_date": LifeDateField, "end_date": LifeDateField}
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
 class PersonMergeForm(forms.Form):
