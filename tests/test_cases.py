@@ -13,13 +13,17 @@ from django.utils import translation
 
 from opora.access import ROLE_PERMISSIONS, Perm, scope
 from opora.audit.models import AppendOnlyError, ChangeEvent
-from opora.cases.models import (
-    CASE_MOVES,
-    Case,
-    CaseOutcome,
-    CaseState,
-    CaseTask,
-    CaseTransition,
+from opora.cases.casework.models import CASE_MOVES, Case, CaseOutcome, CaseState, CaseTask, CaseTransition
+from opora.cases.casework.selectors import case_staff, open_case_count, open_tasks
+from opora.cases.casework.services import (
+    case_begin_assessment,
+    case_begin_support,
+    case_close,
+    case_move,
+    case_reopen,
+    task_complete,
+)
+from opora.cases.intake.models import (
     Decision,
     DeclineGround,
     Referral,
@@ -28,22 +32,9 @@ from opora.cases.models import (
     ReferralStatus,
     TriageDecision,
 )
-from opora.cases.selectors import case_staff, open_case_count, open_tasks, waiting_position, waiting_positions
-from opora.cases.services import (
-    ActivityData,
-    case_begin_assessment,
-    case_begin_support,
-    case_close,
-    case_move,
-    case_reopen,
-    document_approve,
-    document_submit,
-    referral_decline,
-    referral_redirect,
-    referral_waitlist,
-    same_municipality,
-    task_complete,
-)
+from opora.cases.intake.selectors import waiting_position, waiting_positions
+from opora.cases.intake.services import referral_decline, referral_redirect, referral_waitlist, same_municipality
+from opora.cases.planning.services import ActivityData, document_approve, document_submit
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person

@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus
-from opora.cases.services import case_close, referral_waitlist
+from opora.cases.casework.models import Case, CaseOutcome, CaseState
+from opora.cases.casework.services import case_close
+from opora.cases.intake.models import Referral, ReferralStatus
+from opora.cases.intake.services import referral_waitlist
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person
@@ -160,7 +162,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_next_to_the_file(
 
 
 def test_a_file_larger_than_the_limit_is_refused(world: World, child: Person, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("opora.cases.services.MAX_ASSESSMENT_FILE_MB", 0)
+    monkeypatch.setattr("opora.cases.intake.services.MAX_ASSESSMENT_FILE_MB", 0)
     response = client(world, Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), referral_form(world, child))
     assert "larger than 0 MB" in errors_of(response)["preliminary_assessment_file"][0]
 

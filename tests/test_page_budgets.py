@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from opora.cases.models import Case, CaseTask
-from opora.cases.services import case_begin_assessment, referral_waitlist
+from opora.cases.casework.models import Case, CaseTask
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.intake.services import referral_waitlist
 from opora.core.pagination import DEFAULT_CAP
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role

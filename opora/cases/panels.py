@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from opora.access import Perm, has_permission
-from opora.cases.selectors import open_tasks
+from opora.cases.casework.selectors import open_tasks
 
 # The start page shows this many open tasks, the most pressing first (a full list comes with "My tasks").
 HOME_TASKS = 20

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from opora.cases.models import CaseState
+from opora.cases.casework.models import CaseState
 from opora.deadlines.rules import DEFINITIONS, Anchor, PeriodUnit, RuleDefinition
 from opora.organisation.models import ServiceKind
 

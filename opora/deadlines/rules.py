@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from opora.cases.models import OPEN_STATES, CaseState
+from opora.cases.casework.models import OPEN_STATES, CaseState
 from opora.organisation.models import ServiceKind
 
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from opora.access import Perm, scope, service_ids_with
 from opora.accounts.models import User
-from opora.cases.models import OPEN_STATES, Case, CaseTask, CaseTransition, PlanReview, Referral
+from opora.cases.casework.models import OPEN_STATES, Case, CaseTask, CaseTransition
+from opora.cases.models import PlanReview, Referral
 from opora.deadlines.engine import (
     CaseFacts,
     DueItem,

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from opora.cases.models import OPEN_STATES, Case, CaseTask
+from opora.cases.casework.models import OPEN_STATES, Case, CaseTask
 from opora.deadlines.engine import DueItem, case_items, task_item
 from opora.deadlines.models import StoredDueItem
 from opora.deadlines.selectors import case_facts, rule_values_of, task_facts

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from opora.accounts.models import User
-from opora.cases.models import Referral, ReferralKind, ReferralSource
-from opora.cases.services import referral_record, referral_waitlist
+from opora.cases.intake.models import Referral, ReferralKind, ReferralSource
+from opora.cases.intake.services import referral_record, referral_waitlist
 from opora.organisation.models import Organisation, Service
 from opora.people.models import Person
 
