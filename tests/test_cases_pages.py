@@ -23,7 +23,7 @@ from opora.cases.casework.services import case_close
 from opora.cases.intake.models import Referral, ReferralStatus
 from opora.cases.intake.services import referral_waitlist
 from opora.deadlines.rules import RuleCode
-from opora.organisation.models import Role
+from opora.organisation.models import Role, ServiceKind
 from opora.people.models import Person
 from opora.places.ekatte import load_shipped_extract
 from opora.places.models import Settlement
@@ -380,6 +380,20 @@ def test_the_case_page_offers_only_the_moves_the_user_may_make(world: World, cas
     psychologist_page = client(world, Role.PSYCHOLOGIST).get(url)
     assert psychologist_page.context["moves"] == []
     assert 'name="to"' not in psychologist_page.content.decode()
+
+
+def test_the_page_of_a_general_access_case_offers_support_at_once(world: World, child: Person) -> None:
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    referral = make_referral(world.own, [child], world.users[Role.SOCIAL_WORKER])
+    case = accept(referral, world.users[Role.HEAD], world.users[Role.SOCIAL_WORKER])
+    url = reverse("cases:case_detail", args=[case.pk])
+    moves = [state for state, _label in client(world, Role.HEAD).get(url).context["moves"]]
+    assert moves == ["assessment", "support", "closed"]
+
+    assert move(world, case, Role.HEAD, to="support", reason="").status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.SUPPORT
 
 
 def test_a_worker_starts_the_assessment_with_the_button(world: World, case: Case) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from opora.audit.models import AppendOnlyError
-from opora.organisation.models import Organisation, Service
+from opora.organisation.models import Organisation, Service, ServiceKind
 from opora.people.models import Person
 
 
@@ -59,6 +59,13 @@ CASE_MOVES: dict[str, tuple[str, ...]] = {
     CaseState.SUPPORT: (CaseState.CLOSED,),
     CaseState.CLOSED: (CaseState.REOPENED,),
     CaseState.REOPENED: (CaseState.ASSESSMENT, CaseState.CLOSED),
+}
+# A general-access service is not asked for the needs assessment and the plan (ЗСУ чл. 80 asks them of the
+# specialised services; чл. 12): a case whose services are all general-access may also start support at once,
+# when it is accepted or reopened. A case with one specialised service keeps the chain above.
+GENERAL_ACCESS_MOVES: dict[str, tuple[str, ...]] = {
+    CaseState.ACCEPTED: (CaseState.SUPPORT,),
+    CaseState.REOPENED: (CaseState.SUPPORT,),
 }
 OPEN_STATES = tuple(state for state in CaseState if state != CaseState.CLOSED)
 
@@ -130,6 +137,13 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state != CaseState.CLOSED
+
+    @property
+    def is_general_access(self) -> bool:
+        """Whether every service of the case is general-access (as ``opora.deadlines.engine.case_kind`` says):
+        then the law asks it no needs assessment or plan. Reads the services prefetched, if they are."""
+        kinds = {service.kind for service in self.services.all()}
+        return kinds == {ServiceKind.GENERAL_ACCESS}
 
 
 class CaseTransition(AppendOnly):

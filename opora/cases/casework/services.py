@@ -25,7 +25,16 @@ from opora.accounts.models import User
 from opora.audit.context import acting_as
 from opora.audit.models import ChangeEvent
 from opora.cases.casework.hooks import check_move
-from opora.cases.casework.models import CASE_MOVES, Case, CaseOutcome, CaseState, CaseTask, CaseTransition, NotifiedHow
+from opora.cases.casework.models import (
+    CASE_MOVES,
+    GENERAL_ACCESS_MOVES,
+    Case,
+    CaseOutcome,
+    CaseState,
+    CaseTask,
+    CaseTransition,
+    NotifiedHow,
+)
 from opora.cases.casework.selectors import case_staff, children_of, open_case_count, open_cases_in
 from opora.core.conflicts import StaleEdit
 from opora.organisation.models import Service
@@ -165,9 +174,18 @@ MOVE_PERMISSION: dict[str, str] = {
 REASON_REQUIRED = {CaseState.CLOSED, CaseState.REOPENED}
 
 
+def moves_of(case: Case) -> tuple[str, ...]:
+    """Where ``case`` may go from its state, in the order of the states: ``CASE_MOVES``, and for a case of
+    general-access services only, support at once (``GENERAL_ACCESS_MOVES``)."""
+    moves = set(CASE_MOVES[case.state])
+    if case.state in GENERAL_ACCESS_MOVES and case.is_general_access:
+        moves.update(GENERAL_ACCESS_MOVES[case.state])
+    return tuple(state for state in CaseState if state in moves)
+
+
 def may_move(user: User, case: Case, to: str) -> bool:
     """Whether ``user`` may move ``case`` to ``to`` now (for the buttons on the case's page)."""
-    return to in CASE_MOVES[case.state] and has_permission_on(user, MOVE_PERMISSION[to], case)
+    return to in moves_of(case) and has_permission_on(user, MOVE_PERMISSION[to], case)
 
 
 def _state_label(state: str) -> str:
@@ -180,13 +198,14 @@ def _move(
 ) -> CaseTransition:
     allow(has_permission_on(by, MOVE_PERMISSION[to], case))
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    if to not in CASE_MOVES[locked.state]:
+    allowed = moves_of(locked)
+    if to not in allowed:
         raise ValidationError(
             _("A case in the state “%(state)s” cannot move to “%(target)s”; it can move to: %(allowed)s.")
             % {
                 "state": _state_label(locked.state),
                 "target": _state_label(to),
-                "allowed": ", ".join(f"“{_state_label(state)}”" for state in CASE_MOVES[locked.state]),
+                "allowed": ", ".join(f"“{_state_label(state)}”" for state in allowed),
             }
         )
     reason, override_reason = reason.strip(), override_reason.strip()

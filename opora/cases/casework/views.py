@@ -27,9 +27,9 @@ from opora.access import (
 from opora.accounts.models import User
 from opora.cases.casework.forms import CaseMoveForm, CaseTeamForm, TaskCompleteForm
 from opora.cases.casework.hooks import page_context, page_prefetches
-from opora.cases.casework.models import CASE_MOVES, OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
+from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
 from opora.cases.casework.selectors import case_staff
-from opora.cases.casework.services import case_move, case_team_change, may_move, may_work_on_documents
+from opora.cases.casework.services import case_move, case_team_change, may_move, may_work_on_documents, moves_of
 from opora.cases.casework.services import task_complete as mark_task_done
 from opora.cases.sections import sections_of
 from opora.core.forms import parse_id
@@ -163,9 +163,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResp
             "tasks": scope(user, CaseTask.objects.filter(case=case), Perm.CASE_VIEW)
             .select_related("done_by", "assigned_to", "service")
             .order_by("done_at", "due_at", "pk"),
-            "moves": [
-                (state, CaseState(state).label) for state in CASE_MOVES[case.state] if may_move(user, case, state)
-            ],
+            "moves": [(state, CaseState(state).label) for state in moves_of(case) if may_move(user, case, state)],
             "referral": referral if referral and case.referral_in_scope else None,  # type: ignore[attr-defined]
             "can_work": has_permission_on(user, Perm.CASE_WORK, case),
             "can_write_documents": may_work_on_documents(user, case),

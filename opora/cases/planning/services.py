@@ -309,8 +309,9 @@ def _move_on_approval(document: CaseDocument, by: User) -> None:
 
 def check_documents(case: Case, to: str) -> None:
     """The plan is drawn up on an approved assessment, and support starts on an approved plan (ЗСУ чл. 80).
-    After a reopening, the documents approved before it do not count: the case starts again. Registered with
-    ``opora.cases.casework.hooks`` as a check of every move."""
+    After a reopening, the documents approved before it do not count: the case starts again. A case of
+    general-access services only is asked for no plan (чл. 80 asks it of specialised services): its support
+    starts without one. Registered with ``opora.cases.casework.hooks`` as a check of every move."""
     if to == CaseState.PLAN and current_approved(case, Assessment) is None:
         raise ValidationError(
             _(
@@ -319,7 +320,7 @@ def check_documents(case: Case, to: str) -> None:
             )
             % {"target": CaseState(to).label}
         )
-    if to == CaseState.SUPPORT and current_approved(case, SupportPlan) is None:
+    if to == CaseState.SUPPORT and not case.is_general_access and current_approved(case, SupportPlan) is None:
         raise ValidationError(
             _(
                 "The case cannot move to “%(target)s” before the individual support plan is approved: draw up "
