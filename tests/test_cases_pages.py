@@ -255,6 +255,35 @@ def test_a_child_who_comes_alone_is_recorded_and_the_task_is_on_the_home_pages(w
     assert "Notify the child protection" not in client(world, Role.VOLUNTEER).get(reverse("ui:home")).content.decode()
 
 
+def test_the_home_page_names_the_child_of_each_task(world: World, child: Person) -> None:
+    """A row says whom the task is about, as My tasks does: the people of its referral, or of its case."""
+    mother = make_person(world.own, "Петя", "Колева", kind="parent", sex="female", egn=False)
+    on_referral = make_referral(world.own, [child, mother], head(world), violence_concern=True)
+    other_child = make_person(world.own, "Иван", "Петров", egn=False)
+    accepted = make_referral(world.own, [other_child], head(world), violence_concern=True)
+    case = accept(accepted, head(world), worker(world))
+    assert case.tasks.exists()
+
+    page = client(world, Role.SOCIAL_WORKER).get(reverse("ui:home"))
+
+    rows = {task.referral_id: cell for task, cell in zip(_home_tasks_of(page), _record_cells(page), strict=True)}
+    assert "Мартин Колев" in rows[on_referral.pk]
+    assert "Петя Колева" in rows[on_referral.pk]
+    assert "Иван Петров" in rows[case.referral_id]
+    assert "Мартин Колев" not in rows[case.referral_id]
+
+
+def _home_tasks_of(page: Any) -> list[Any]:
+    (panel,) = [panel for panel in page.context["panels"] if panel["template"] == "cases/_home_tasks.html"]
+    return list(panel["context"]["tasks"])
+
+
+def _record_cells(page: Any) -> list[str]:
+    """The first cell of each row of the home page's table of tasks."""
+    body = page.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row.split("</td>", 1)[0] for row in body.split("<tr>")[1:]]
+
+
 # --- Triage ---------------------------------------------------------------------------------------------------
 
 
