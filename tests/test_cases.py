@@ -33,7 +33,7 @@ from opora.cases.intake.models import (
     ReferralStatus,
     TriageDecision,
 )
-from opora.cases.intake.selectors import waiting_position, waiting_positions
+from opora.cases.intake.selectors import waiting_position, waiting_positions, with_waiting_position
 from opora.cases.intake.services import referral_decline, referral_redirect, referral_waitlist, same_municipality
 from opora.cases.planning.services import ActivityData, document_approve, document_submit
 from opora.deadlines.rules import RuleCode
@@ -595,6 +595,26 @@ def test_the_waiting_list_puts_urgent_cases_first_then_first_come_first_served(w
     order = sorted(positions, key=positions.__getitem__)
     assert order == [boris.pk, galya.pk, vera.pk, anna.pk, dimo.pk]
     assert [waiting_position(referral) for referral in (boris, galya, vera, anna, dimo)] == [1, 2, 3, 4, 5]
+
+
+def test_a_referral_s_place_is_its_place_on_the_whole_list_whatever_rows_are_asked(world: World, clock: Clock) -> None:
+    """The places of a page's rows only: each is counted in the database against its service's whole list."""
+    day = datetime.timedelta(days=1)
+    anna = waiting(world, "Анна", clock.now - 5 * day)
+    boris = waiting(world, "Борис", clock.now - 2 * day, urgent=True)
+    vera = waiting(world, "Вера", clock.now - 7 * day)
+    declined = make_referral(world.own, [make_person(world.own, "Яна", "Отказана", egn=False)], worker(world))
+    referral_decline(referral=declined, by=head(world), ground=DeclineGround.OTHER, reason="Друго.")
+
+    asked = Referral.objects.filter(pk__in=[anna.pk, declined.pk])
+
+    assert waiting_positions(asked) == {anna.pk: 3}
+    assert {referral.pk: referral.position for referral in with_waiting_position(asked)} == {  # type: ignore[attr-defined]
+        anna.pk: 3,
+        declined.pk: None,
+    }
+    assert [referral.position for referral in with_waiting_position(Referral.objects.filter(pk=vera.pk))] == [2]  # type: ignore[attr-defined]
+    assert waiting_position(boris) == 1
 
 
 def test_accepting_out_of_turn_needs_a_reason_and_the_list_moves_up(world: World, clock: Clock) -> None:

@@ -3,11 +3,13 @@ still to be decided, and a person's cases and referrals (the person's page)."""
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from opora.access import Perm, scope
 from opora.cases.casework.models import Case
-from opora.cases.intake.models import UNDECIDED, WAITING_ORDER, Referral, ReferralStatus
+from opora.cases.intake.models import UNDECIDED, Referral, ReferralStatus
 from opora.organisation.models import Service
 from opora.people.models import Person
 
@@ -43,19 +45,32 @@ def waiting_position(referral: Referral) -> int | None:
     return waiting_ahead(referral).count() + 1
 
 
-def waiting_positions(waiting: QuerySet[Referral]) -> dict[int, int]:
-    """Referral id → place on its service's waiting list, for every referral of ``waiting`` on one.
+def with_waiting_position(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """``referrals``, each with ``position``: its place on its service's waiting list (1 is next), or None when it
+    is not on it. Counted in the database for the rows read only (a page of a list), each against its service's
+    whole list in ``WAITING_ORDER`` (the referrals ahead of it, as ``waiting_ahead`` says, plus one), along the
+    index ``referral_waiting_order``."""
+    same_urgency = Q(urgent=OuterRef("urgent"))
+    earlier = Q(received_at__lt=OuterRef("received_at")) | Q(received_at=OuterRef("received_at"), pk__lt=OuterRef("pk"))
+    # Every urgent referral comes before one that is not.
+    ahead = Referral.objects.filter(service_id=OuterRef("service_id"), status=ReferralStatus.WAITING).filter(
+        Q(urgent__gt=OuterRef("urgent")) | (same_urgency & earlier)
+    )
+    count = ahead.order_by().values("service_id").annotate(count=Count("pk")).values("count")
+    return referrals.annotate(
+        position=models.Case(
+            models.When(status=ReferralStatus.WAITING, then=Coalesce(Subquery(count), 0) + 1),
+            default=None,
+            output_field=models.IntegerField(),
+        )
+    )
 
-    ``waiting`` is a scoped queryset; since scope is by service, it holds whole waiting lists, so the places
-    are the same as every other user of the service sees. One query whatever the length of the lists.
-    """
-    positions: dict[int, int] = {}
-    counters: dict[int, int] = {}
-    rows = waiting.filter(status=ReferralStatus.WAITING).order_by("service_id", *WAITING_ORDER)
-    for pk, service_id in rows.values_list("pk", "service_id"):
-        counters[service_id] = counters.get(service_id, 0) + 1
-        positions[pk] = counters[service_id]
-    return positions
+
+def waiting_positions(referrals: QuerySet[Referral]) -> dict[int, int]:
+    """Referral id → place on its service's waiting list, for every referral of ``referrals`` on one (one query,
+    the rows of ``referrals`` only: ``with_waiting_position``)."""
+    rows = with_waiting_position(referrals.filter(status=ReferralStatus.WAITING)).only("pk")
+    return {row.pk: row.position for row in rows}  # type: ignore[attr-defined]  # annotated above
 
 
 def casework_of(user: Any, person: Person) -> tuple[QuerySet[Case], QuerySet[Referral]]:

@@ -30,8 +30,21 @@ from opora.cases.casework.models import Case, CaseTask
 from opora.cases.casework.selectors import open_case_count, open_cases_in, with_open_cases
 from opora.cases.casework.views import PAGE_SIZE, chosen_service, people_of, staff_to_choose, with_people
 from opora.cases.intake.forms import PersonLinkForm, ReferralForm, TriageForm
-from opora.cases.intake.models import UNDECIDED, Decision, Referral, ReferralStatus, TriageDecision, private_storage
-from opora.cases.intake.selectors import undecided_referrals_in, waiting_position, waiting_positions
+from opora.cases.intake.models import (
+    UNDECIDED,
+    WAITING_ORDER,
+    Decision,
+    Referral,
+    ReferralStatus,
+    TriageDecision,
+    private_storage,
+)
+from opora.cases.intake.selectors import (
+    undecided_referrals_in,
+    waiting_position,
+    waiting_positions,
+    with_waiting_position,
+)
 from opora.cases.intake.services import (
     person_link_to_service,
     referral_accept,
@@ -79,8 +92,9 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     page = capped_page(
         with_people(request, referrals.order_by("-received_at", "-pk")), PAGE_SIZE, request.GET.get("page")
     )
-    # The places on the waiting lists of the services on this page.
-    positions = waiting_positions(_referrals(request).filter(service_id__in={referral.service_id for referral in page}))
+    # The places on the waiting lists of this page's rows, counted in the database for them only (the capped
+    # count above is left without them).
+    positions = waiting_positions(Referral.objects.filter(pk__in=[referral.pk for referral in page]))
     for referral in page:
         referral.position = positions.get(referral.pk)
     return render(
@@ -102,14 +116,15 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def referral_waiting_list(request: HttpRequest) -> HttpResponse:
     """Each service's waiting list in order, with the places taken and its capacity."""
     services = with_open_cases(scope(request.user, Service.objects.all(), Perm.REFERRAL_VIEW)).order_by("name")
+    # Each list in its order, each referral with its place (counted in the database).
     waiting = with_people(
         request,
-        _referrals(request).filter(status=ReferralStatus.WAITING).select_related("service").order_by("service_id"),
+        with_waiting_position(_referrals(request).filter(status=ReferralStatus.WAITING))
+        .select_related("service")
+        .order_by("service_id", *WAITING_ORDER),
     )
-    positions = waiting_positions(waiting)
     by_service: dict[int, list[Referral]] = {}
-    for referral in sorted(waiting, key=lambda referral: positions[referral.pk]):
-        referral.position = positions[referral.pk]
+    for referral in waiting:
         by_service.setdefault(referral.service_id, []).append(referral)
     lists = [(service, by_service.get(service.pk, [])) for service in services]
     return render(request, "cases/referral_waiting_list.html", {"lists": lists})
