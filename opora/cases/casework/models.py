@@ -86,7 +86,7 @@ class CaseOutcome(models.TextChoices):
 
 class Case(models.Model):
     """The work of one or more services with a child and/or a family, led by a case manager (ЗСУ чл. 84)
-    with a multidisciplinary team (чл. 80). Its state moves only through ``opora.cases.services``."""
+    with a multidisciplinary team (чл. 80). Its state moves only through ``opora.cases.casework.services``."""
 
     scope_by = "services"
     is_person_level = True

@@ -378,7 +378,7 @@ def referral_accept(
 
 @transaction.atomic
 def referral_waitlist(*, referral: Referral, by: User, reason: str = "") -> TriageDecision:
-    """Put the referral on its service's waiting list (its place: ``selectors.waiting_position``)."""
+    """Put the referral on its service's waiting list (its place: ``opora.cases.intake.selectors.waiting_position``)."""
     referral = _lock_undecided(referral, by)
     if referral.status == ReferralStatus.WAITING:
         raise ValidationError({"decision": _("The referral is already on the waiting list.")})

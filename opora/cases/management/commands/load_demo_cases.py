@@ -3,7 +3,7 @@
 Each scenario of SCENARIOS.md starts from its first line, so there is no referral for Мартин (scenario 1
 records it, and links it to the child the street-children centre registered) nor for Виктория (scenario 2
 records her coming in alone); one referral waits on the Ruse centre's list. Everything goes through
-``opora.cases.services``, which refuses what the pages refuse. Run again, it changes nothing.
+``opora.cases.intake.services``, which refuses what the pages refuse. Run again, it changes nothing.
 """
 
 import datetime
