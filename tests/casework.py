@@ -1,4 +1,5 @@
-"""Helpers that make referrals, cases and tasks the way the pages do: through ``opora.cases.services``."""
+"""Helpers that make referrals, cases and tasks the way the pages do: through the services of intake, casework
+and planning (``opora.cases``)."""
 
 import datetime
 from collections.abc import Sequence
@@ -8,18 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from opora.accounts.models import User
-from opora.cases.models import (
-    Assessment,
-    Case,
-    CaseDocument,
-    Domain,
-    Referral,
-    ReferralKind,
-    ReferralSource,
-    RiskLevel,
-    SupportPlan,
-)
-from opora.cases.services import (
+from opora.cases.casework.models import Case
+from opora.cases.intake.models import Referral, ReferralKind, ReferralSource
+from opora.cases.intake.services import referral_accept, referral_record
+from opora.cases.planning.models import Assessment, CaseDocument, Domain, RiskLevel, SupportPlan
+from opora.cases.planning.services import (
     ActivityData,
     GoalData,
     assessment_save,
@@ -27,8 +21,6 @@ from opora.cases.services import (
     document_submit,
     latest_version,
     plan_save,
-    referral_accept,
-    referral_record,
 )
 from opora.organisation.models import Role, Service
 from opora.people.models import Person, PersonKind

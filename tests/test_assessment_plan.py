@@ -16,29 +16,23 @@ from django.utils import timezone, translation
 
 from opora.access import Perm, scope
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import (
-    Assessment,
-    Case,
-    CaseOutcome,
-    CaseState,
-    DocumentStatus,
-    Domain,
-    GoalStatus,
-    SupportPlan,
-)
-from opora.cases.services import (
-    StaleEdit,
-    assessment_save,
+from opora.cases.casework.models import Case, CaseOutcome, CaseState
+from opora.cases.casework.services import (
     case_begin_assessment,
     case_begin_plan,
     case_begin_support,
     case_close,
     case_reopen,
+)
+from opora.cases.planning.models import Assessment, DocumentStatus, Domain, GoalStatus, SupportPlan
+from opora.cases.planning.services import (
+    assessment_save,
     current_approved,
     document_approve,
     document_submit,
     plan_review_record,
 )
+from opora.core.conflicts import StaleEdit
 from opora.deadlines.case_page import next_review_due
 from opora.organisation.models import Role
 from opora.people.models import Person

@@ -18,8 +18,10 @@ from opora.audit.context import acting_as
 from opora.audit.models import ChangeAction, ChangeEvent, ViewEvent, ViewOutcome
 from opora.audit.presenters import Names, field_changes, local_time
 from opora.audit.views import PAGE_SIZE
-from opora.cases.models import CaseState, Domain, PlanGoal, Referral
-from opora.cases.services import case_begin_assessment
+from opora.cases.casework.models import CaseState
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.intake.models import Referral
+from opora.cases.planning.models import Domain, PlanGoal
 from opora.organisation.models import ActivityType, Organisation, Role, Service
 from opora.people.models import Person
 from tests.casework import accept, approved_assessment, make_referral, save_plan

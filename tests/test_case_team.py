@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from opora.audit.models import ChangeEvent
-from opora.cases.models import Case
-from opora.cases.services import case_close, case_team_change
+from opora.cases.casework.models import Case
+from opora.cases.casework.services import case_close, case_team_change
 from opora.organisation.models import Role
 from tests.casework import accept, make_referral
 from tests.conftest import World, make_person, make_user

@@ -13,13 +13,18 @@ from django.utils import translation
 
 from opora.access import ROLE_PERMISSIONS, Perm, scope
 from opora.audit.models import AppendOnlyError, ChangeEvent
-from opora.cases.models import (
-    CASE_MOVES,
-    Case,
-    CaseOutcome,
-    CaseState,
-    CaseTask,
-    CaseTransition,
+from opora.cases.casework.models import CASE_MOVES, Case, CaseOutcome, CaseState, CaseTask, CaseTransition
+from opora.cases.casework.selectors import case_staff, open_case_count, open_tasks
+from opora.cases.casework.services import (
+    case_begin_assessment,
+    case_begin_plan,
+    case_begin_support,
+    case_close,
+    case_move,
+    case_reopen,
+    task_complete,
+)
+from opora.cases.intake.models import (
     Decision,
     DeclineGround,
     Referral,
@@ -28,24 +33,11 @@ from opora.cases.models import (
     ReferralStatus,
     TriageDecision,
 )
-from opora.cases.selectors import case_staff, open_case_count, open_tasks, waiting_position, waiting_positions
-from opora.cases.services import (
-    ActivityData,
-    case_begin_assessment,
-    case_begin_support,
-    case_close,
-    case_move,
-    case_reopen,
-    document_approve,
-    document_submit,
-    referral_decline,
-    referral_redirect,
-    referral_waitlist,
-    same_municipality,
-    task_complete,
-)
+from opora.cases.intake.selectors import waiting_position, waiting_positions, with_waiting_position
+from opora.cases.intake.services import referral_decline, referral_redirect, referral_waitlist, same_municipality
+from opora.cases.planning.services import ActivityData, document_approve, document_submit
 from opora.deadlines.rules import RuleCode
-from opora.organisation.models import Role
+from opora.organisation.models import Role, ServiceKind
 from opora.people.models import Person
 from tests.casework import a_goal, accept, approved_assessment, approved_plan, head, make_referral, save_plan, worker
 from tests.conftest import FIXED_NOW, Clock, World, make_person, make_user
@@ -165,6 +157,70 @@ def test_a_refused_move_says_where_the_case_can_go(world: World, child: Person) 
     assert messages_of(refused.value) == (
         "A case in the state “Accepted” cannot move to “Support”; it can move to: “Needs assessment”, “Closed”."
     )
+
+
+# --- General-access cases (ЗСУ чл. 12, чл. 80) -----------------------------------------------------------------
+
+
+def test_a_general_access_case_starts_support_without_an_assessment_or_a_plan(world: World, child: Person) -> None:
+    """ЗСУ чл. 80 asks the assessment and the plan of specialised services: a case of general-access services
+    only (informing, consulting, training) goes from accepted straight to support."""
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    case = new_case(world, child)
+
+    transition = case_begin_support(case=case, by=head(world), reason="Консултации.")
+
+    assert case.state == CaseState.SUPPORT
+    assert (transition.from_state, transition.to_state) == (CaseState.ACCEPTED, CaseState.SUPPORT)
+    assert not case.assessments.exists()
+    assert not case.plans.exists()
+
+
+def test_a_reopened_general_access_case_starts_support_again_at_once(world: World, child: Person) -> None:
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    case = new_case(world, child)
+    case_close(case=case, by=head(world), reason="Семейството се премести.", outcome=CaseOutcome.MOVED)
+    case_reopen(case=case, by=head(world), reason="Върнаха се.")
+
+    case_begin_support(case=case, by=head(world))
+
+    assert case.state == CaseState.SUPPORT
+
+
+def test_a_general_access_case_still_moves_through_assessment_when_the_worker_wants(
+    world: World, child: Person
+) -> None:
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    case = new_case(world, child)
+    case_begin_assessment(case=case, by=worker(world))
+    assert case.state == CaseState.ASSESSMENT
+    # The plan is still drawn up on an approved assessment, whatever the service.
+    with pytest.raises(ValidationError, match="before the needs assessment is approved"):
+        case_begin_plan(case=case, by=worker(world))
+
+
+def test_a_case_with_one_specialised_service_keeps_the_assessment_and_plan_chain(world: World, child: Person) -> None:
+    """One specialised service asks the case for what the law asks of specialised services (``case_kind``)."""
+    case = new_case(world, child)
+    world.other.kind = ServiceKind.GENERAL_ACCESS
+    world.other.save()
+    case.services.add(world.other)
+
+    with pytest.raises(ValidationError, match="cannot move to “Support”"):
+        case_begin_support(case=case, by=head(world))
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+
+
+def test_only_the_head_starts_a_general_access_case_s_support(world: World, child: Person) -> None:
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    case = new_case(world, child)
+    with pytest.raises(PermissionDenied):
+        case_begin_support(case=case, by=worker(world))
 
 
 def test_nothing_moves_a_case_back_to_accepted_or_to_an_unknown_state(world: World, child: Person) -> None:
@@ -539,6 +595,26 @@ def test_the_waiting_list_puts_urgent_cases_first_then_first_come_first_served(w
     order = sorted(positions, key=positions.__getitem__)
     assert order == [boris.pk, galya.pk, vera.pk, anna.pk, dimo.pk]
     assert [waiting_position(referral) for referral in (boris, galya, vera, anna, dimo)] == [1, 2, 3, 4, 5]
+
+
+def test_a_referral_s_place_is_its_place_on_the_whole_list_whatever_rows_are_asked(world: World, clock: Clock) -> None:
+    """The places of a page's rows only: each is counted in the database against its service's whole list."""
+    day = datetime.timedelta(days=1)
+    anna = waiting(world, "Анна", clock.now - 5 * day)
+    boris = waiting(world, "Борис", clock.now - 2 * day, urgent=True)
+    vera = waiting(world, "Вера", clock.now - 7 * day)
+    declined = make_referral(world.own, [make_person(world.own, "Яна", "Отказана", egn=False)], worker(world))
+    referral_decline(referral=declined, by=head(world), ground=DeclineGround.OTHER, reason="Друго.")
+
+    asked = Referral.objects.filter(pk__in=[anna.pk, declined.pk])
+
+    assert waiting_positions(asked) == {anna.pk: 3}
+    assert {referral.pk: referral.position for referral in with_waiting_position(asked)} == {  # type: ignore[attr-defined]
+        anna.pk: 3,
+        declined.pk: None,
+    }
+    assert [referral.position for referral in with_waiting_position(Referral.objects.filter(pk=vera.pk))] == [2]  # type: ignore[attr-defined]
+    assert waiting_position(boris) == 1
 
 
 def test_accepting_out_of_turn_needs_a_reason_and_the_list_moves_up(world: World, clock: Clock) -> None:

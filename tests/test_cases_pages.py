@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import Case, CaseOutcome, CaseState, Referral, ReferralStatus
-from opora.cases.services import case_close, referral_waitlist
+from opora.cases.casework.models import Case, CaseOutcome, CaseState
+from opora.cases.casework.services import case_close
+from opora.cases.intake.models import Referral, ReferralStatus
+from opora.cases.intake.services import referral_waitlist
 from opora.deadlines.rules import RuleCode
-from opora.organisation.models import Role
+from opora.organisation.models import Role, ServiceKind
 from opora.people.models import Person
 from opora.places.ekatte import load_shipped_extract
 from opora.places.models import Settlement
@@ -160,7 +162,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_next_to_the_file(
 
 
 def test_a_file_larger_than_the_limit_is_refused(world: World, child: Person, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("opora.cases.services.MAX_ASSESSMENT_FILE_MB", 0)
+    monkeypatch.setattr("opora.cases.intake.services.MAX_ASSESSMENT_FILE_MB", 0)
     response = client(world, Role.SOCIAL_WORKER).post(reverse("cases:referral_create"), referral_form(world, child))
     assert "larger than 0 MB" in errors_of(response)["preliminary_assessment_file"][0]
 
@@ -251,6 +253,35 @@ def test_a_child_who_comes_alone_is_recorded_and_the_task_is_on_the_home_pages(w
         assert "Notify the child protection department and the parents" in content
         assert "Coordinate with the child protection department on the violence signal" in content
     assert "Notify the child protection" not in client(world, Role.VOLUNTEER).get(reverse("ui:home")).content.decode()
+
+
+def test_the_home_page_names_the_child_of_each_task(world: World, child: Person) -> None:
+    """A row says whom the task is about, as My tasks does: the people of its referral, or of its case."""
+    mother = make_person(world.own, "Петя", "Колева", kind="parent", sex="female", egn=False)
+    on_referral = make_referral(world.own, [child, mother], head(world), violence_concern=True)
+    other_child = make_person(world.own, "Иван", "Петров", egn=False)
+    accepted = make_referral(world.own, [other_child], head(world), violence_concern=True)
+    case = accept(accepted, head(world), worker(world))
+    assert case.tasks.exists()
+
+    page = client(world, Role.SOCIAL_WORKER).get(reverse("ui:home"))
+
+    rows = {task.referral_id: cell for task, cell in zip(_home_tasks_of(page), _record_cells(page), strict=True)}
+    assert "Мартин Колев" in rows[on_referral.pk]
+    assert "Петя Колева" in rows[on_referral.pk]
+    assert "Иван Петров" in rows[case.referral_id]
+    assert "Мартин Колев" not in rows[case.referral_id]
+
+
+def _home_tasks_of(page: Any) -> list[Any]:
+    (panel,) = [panel for panel in page.context["panels"] if panel["template"] == "cases/_home_tasks.html"]
+    return list(panel["context"]["tasks"])
+
+
+def _record_cells(page: Any) -> list[str]:
+    """The first cell of each row of the home page's table of tasks."""
+    body = page.content.decode().split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row.split("</td>", 1)[0] for row in body.split("<tr>")[1:]]
 
 
 # --- Triage ---------------------------------------------------------------------------------------------------
@@ -378,6 +409,20 @@ def test_the_case_page_offers_only_the_moves_the_user_may_make(world: World, cas
     psychologist_page = client(world, Role.PSYCHOLOGIST).get(url)
     assert psychologist_page.context["moves"] == []
     assert 'name="to"' not in psychologist_page.content.decode()
+
+
+def test_the_page_of_a_general_access_case_offers_support_at_once(world: World, child: Person) -> None:
+    world.own.kind = ServiceKind.GENERAL_ACCESS
+    world.own.save()
+    referral = make_referral(world.own, [child], world.users[Role.SOCIAL_WORKER])
+    case = accept(referral, world.users[Role.HEAD], world.users[Role.SOCIAL_WORKER])
+    url = reverse("cases:case_detail", args=[case.pk])
+    moves = [state for state, _label in client(world, Role.HEAD).get(url).context["moves"]]
+    assert moves == ["assessment", "support", "closed"]
+
+    assert move(world, case, Role.HEAD, to="support", reason="").status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.SUPPORT
 
 
 def test_a_worker_starts_the_assessment_with_the_button(world: World, case: Case) -> None:

@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 
 from opora.access import Perm, scope
 from opora.accounts.models import User
-from opora.cases.models import Case, CaseTask, Referral, ReferralStatus
+from opora.cases.casework.models import Case, CaseTask
+from opora.cases.intake.models import Referral, ReferralStatus
 from opora.organisation.management.commands import load_demo
 from opora.organisation.models import Membership, Organisation, Programme, Role, Service
 from opora.people.models import Person

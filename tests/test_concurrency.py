@@ -13,8 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from opora.cases.models import Assessment, Case
-from opora.cases.services import StaleEdit, assessment_save
+from opora.cases.casework.models import Case
+from opora.cases.planning.models import Assessment
+from opora.cases.planning.services import assessment_save
+from opora.core.conflicts import StaleEdit
 from opora.core.identifiers import fake_egn
 from opora.core.phones import format_phone
 from opora.deadlines.models import DeadlineRule

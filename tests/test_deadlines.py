@@ -18,14 +18,10 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from opora.audit.models import ChangeEvent
-from opora.cases.models import Case, CaseOutcome, CaseState, CaseTask, GoalStatus
-from opora.cases.services import (
-    case_begin_assessment,
-    case_close,
-    case_reopen,
-    plan_review_record,
-    task_complete,
-)
+from opora.cases.casework.models import Case, CaseOutcome, CaseState, CaseTask
+from opora.cases.casework.services import case_begin_assessment, case_close, case_reopen, task_complete
+from opora.cases.planning.models import GoalStatus
+from opora.cases.planning.services import plan_review_record
 from opora.deadlines import selectors
 from opora.deadlines.engine import DueItem, add_months, due_after, end_of_day
 from opora.deadlines.models import DeadlineRule, Notification

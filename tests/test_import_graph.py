@@ -17,6 +17,10 @@ The graph is read from the source (an AST walk of every ``.py``), not by importi
 - ``opora.cases`` imports nothing of ``opora.deadlines``, and ``opora.deadlines`` nothing of ``opora.cases``: the
   two meet through the contract ``opora.core.due_facts`` (the facts of cases and tasks, read through the provider
   cases registers; the signal of a recorded referral; what the time limits show on a case's page).
+- Inside ``opora.cases``, its three packages depend in one direction: ``intake`` and ``planning`` are built on
+  ``casework``; ``casework`` reaches neither of them, not even round another module (``opora.cases.models``
+  imports all three for Django); ``intake`` and ``planning`` do not reach each other. What case work needs of
+  planning is registered with ``opora.cases.casework.hooks`` (``CasesConfig.ready()``).
 """
 
 import ast
@@ -255,3 +259,76 @@ def test_cases_templates_include_nothing_of_deadlines() -> None:
     templates = sorted((SOURCE / "cases").rglob("*.html"))
     assert templates
     assert [path.name for path in templates if "deadlines/" in path.read_text(encoding="utf-8")] == []
+
+
+CASES_PACKAGES = ("intake", "casework", "planning")
+# (package, package it must not reach): casework is the base of the other two, which are side by side.
+CASES_FORBIDDEN = {
+    ("casework", "intake"),
+    ("casework", "planning"),
+    ("intake", "planning"),
+    ("planning", "intake"),
+}
+
+
+def _reached(graph: dict[str, Imports], package: str) -> set[str]:
+    """Every module the modules of ``package`` import, directly or round other modules (any import counts)."""
+    seen: set[str] = set()
+    todo = [module for module in graph if module == package or module.startswith(f"{package}.")]
+    while todo:
+        module = todo.pop()
+        for target in graph.get(module, Imports()).every:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def _in_package(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
+
+
+def test_the_cases_packages_exist_and_the_old_modules_are_gone() -> None:
+    modules = all_modules()
+    for package in CASES_PACKAGES:
+        assert f"opora.cases.{package}.models" in modules
+        assert f"opora.cases.{package}.services" in modules
+    # No module at the old paths re-exports the packages' code.
+    assert {f"opora.cases.{name}" for name in ("services", "selectors", "forms", "views")} & set(modules) == set()
+
+
+def test_intake_and_planning_build_on_casework() -> None:
+    graph = import_graph()
+    for package in ("intake", "planning"):
+        assert _imports_of_app(graph, f"opora.cases.{package}", "opora.cases.casework"), "the check reads the imports"
+
+
+def test_the_cases_packages_import_each_other_only_downwards() -> None:
+    graph = import_graph()
+    direct = {
+        (package, other): _imports_of_app(graph, f"opora.cases.{package}", f"opora.cases.{other}")
+        for package, other in CASES_FORBIDDEN
+    }
+    assert {pair: found for pair, found in direct.items() if found} == {}
+
+
+def test_the_cases_packages_do_not_reach_each_other_round_other_modules() -> None:
+    graph = import_graph()
+    reached = {
+        (package, other): sorted(
+            module
+            for module in _reached(graph, f"opora.cases.{package}")
+            if _in_package(module, f"opora.cases.{other}")
+        )
+        for package, other in CASES_FORBIDDEN
+    }
+    assert {pair: found for pair, found in reached.items() if found} == {}
+
+
+def test_the_reach_check_follows_chains() -> None:
+    graph = {
+        "opora.cases.casework.views": Imports(every={"opora.cases.models"}),
+        "opora.cases.models": Imports(every={"opora.cases.planning.models"}),
+        "opora.cases.planning.models": Imports(),
+    }
+    assert "opora.cases.planning.models" in _reached(graph, "opora.cases.casework")

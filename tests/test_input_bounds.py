@@ -13,8 +13,10 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from opora.cases import forms as case_forms
-from opora.cases.models import Referral
+from opora.cases.casework import forms as casework_forms
+from opora.cases.intake import forms as intake_forms
+from opora.cases.intake.models import Referral
+from opora.cases.planning import forms as planning_forms
 from opora.core.forms import (
     BirthDateField,
     IdChoiceField,
@@ -132,13 +134,15 @@ def test_a_time_of_year_1_is_a_message_not_an_overflow() -> None:
 
 
 def test_an_assessment_in_year_1_is_refused() -> None:
-    form = case_forms.AssessmentForm({"assessed_on": "0001-01-01", "risk_level": "low"}, children=Person.objects.none())
+    form = planning_forms.AssessmentForm(
+        {"assessed_on": "0001-01-01", "risk_level": "low"}, children=Person.objects.none()
+    )
     assert not form.is_valid()
     assert form.errors["assessed_on"] == ["Type a date from 01.01.2000 on."]
 
 
 def _opora_forms() -> Iterator[type[forms.BaseForm]]:
-    for module in (case_forms, people_forms, organisation_forms, deadline_forms):
+    for module in (intake_forms, casework_forms, planning_forms, people_forms, organisation_forms, deadline_forms):
         for _name, value in inspect.getmembers(module, inspect.isclass):
             if issubclass(value, forms.BaseForm) and value.__module__ == module.__name__:
                 yield value
@@ -259,7 +263,7 @@ def test_a_huge_row_count_in_the_staff_form_is_refused_at_once(world: World) -> 
 @pytest.mark.parametrize(("total", "initial"), [("abc", "0"), ("1", "²"), ("²", "0"), ("9" * 23, "-1")])
 def test_damaged_row_counters_are_a_form_error(total: str, initial: str) -> None:
     data = {"goals-TOTAL_FORMS": total, "goals-INITIAL_FORMS": initial, "goals-0-text": "Да ходи на училище"}
-    formset = case_forms.GoalFormSet(data, prefix="goals", form_kwargs={"needs": []})
+    formset = planning_forms.GoalFormSet(data, prefix="goals", form_kwargs={"needs": []})
     assert not formset.is_valid()
     assert formset.non_form_errors() == [str(TAMPERED_MESSAGE)]
     assert formset.forms[0]["text"].value() == "Да ходи на училище"

@@ -18,17 +18,12 @@ from django.utils import timezone, translation
 
 from opora.access import Perm, scope
 from opora.audit.models import ChangeEvent
-from opora.cases.forms import KEPT_FILE_SALT
-from opora.cases.models import (
-    Case,
-    GoalStatus,
-    PersonLink,
-    PlanReview,
-    Referral,
-    ReferralKind,
-    ReferralSource,
-)
-from opora.cases.services import person_link_to_service, plan_review_record, referral_record
+from opora.cases.casework.models import Case
+from opora.cases.intake.forms import KEPT_FILE_SALT
+from opora.cases.intake.models import PersonLink, Referral, ReferralKind, ReferralSource
+from opora.cases.intake.services import person_link_to_service, referral_record
+from opora.cases.planning.models import GoalStatus, PlanReview
+from opora.cases.planning.services import plan_review_record
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person, PersonKind
@@ -380,7 +375,7 @@ def test_the_head_links_the_child_to_her_service_and_sees_him_not_the_other_serv
 ) -> None:
     mails: list[tuple[str, str, list[str]]] = []
     monkeypatch.setattr(
-        "opora.cases.services.send_prepared_email",
+        "opora.cases.intake.services.send_prepared_email",
         type("Mail", (), {"enqueue": staticmethod(lambda subject, body, to: mails.append((subject, body, to)))}),
     )
     notified = other_head

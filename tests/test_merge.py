@@ -14,7 +14,7 @@ from django.utils import translation
 
 from opora.accounts.models import User
 from opora.audit.models import AppendOnlyError, ChangeEvent
-from opora.cases.models import Case
+from opora.cases.casework.models import Case
 from opora.organisation.models import Organisation, Role, Service, ServiceKind
 from opora.people.models import (
     HouseholdMember,

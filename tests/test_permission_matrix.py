@@ -31,18 +31,10 @@ from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
 from opora.audit.models import ChangeEvent, ViewEvent, ViewOutcome
-from opora.cases.models import (
-    Assessment,
-    Case,
-    CaseTask,
-    GoalStatus,
-    PlanReview,
-    Referral,
-    ReferralKind,
-    ReferralSource,
-    SupportPlan,
-)
-from opora.cases.services import plan_review_record
+from opora.cases.casework.models import Case, CaseTask
+from opora.cases.intake.models import Referral, ReferralKind, ReferralSource
+from opora.cases.planning.models import Assessment, GoalStatus, PlanReview, SupportPlan
+from opora.cases.planning.services import plan_review_record
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, relationship_add

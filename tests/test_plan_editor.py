@@ -14,8 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from opora.cases.models import Case, SupportPlan
-from opora.cases.services import ActivityData, case_begin_assessment
+from opora.cases.casework.models import Case
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.planning.models import SupportPlan
+from opora.cases.planning.services import ActivityData
 from opora.organisation.models import Role
 from opora.people.models import Person
 from tests.casework import a_goal, accept, approve, approved_assessment, head, make_referral, save_plan, worker

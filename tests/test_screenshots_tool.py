@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from opora.accounts.models import User
-from opora.cases.models import Case, CaseState, SupportPlan
+from opora.cases.casework.models import Case, CaseState
+from opora.cases.planning.models import SupportPlan
 from opora.deadlines.models import StoredDueItem
 from tools import screenshots
 

@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from opora.cases.models import OPEN_STATES, Case, CaseTask, GoalStatus
-from opora.cases.services import case_begin_assessment, case_reopen, case_team_change, plan_review_record, task_complete
+from opora.cases.casework.models import OPEN_STATES, Case, CaseTask
+from opora.cases.casework.services import case_begin_assessment, case_reopen, case_team_change, task_complete
+from opora.cases.planning.models import GoalStatus
+from opora.cases.planning.services import plan_review_record
 from opora.deadlines.engine import DueItem
 from opora.deadlines.models import StoredDueItem
 from opora.deadlines.rules import Anchor, RuleCode

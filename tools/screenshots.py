@@ -83,18 +83,17 @@ def play_scenarios() -> dict[str, int]:
     from django.utils import timezone
 
     from opora.accounts.models import User
-    from opora.cases.models import Assessment, Domain, Referral, ReferralKind, ReferralSource, RiskLevel
-    from opora.cases.services import (
+    from opora.cases.casework.services import case_begin_assessment
+    from opora.cases.intake.models import Referral, ReferralKind, ReferralSource
+    from opora.cases.intake.services import person_link_to_service, referral_accept, referral_record
+    from opora.cases.planning.models import Assessment, Domain, RiskLevel
+    from opora.cases.planning.services import (
         ActivityData,
         GoalData,
         assessment_save,
-        case_begin_assessment,
         document_approve,
         document_submit,
-        person_link_to_service,
         plan_save,
-        referral_accept,
-        referral_record,
     )
     from opora.organisation.models import Service
     from opora.people.models import Person

@@ -36,7 +36,7 @@ def pages_for(user_id: int) -> list[Page]:
     """The key pages, on records the user reaches: a child of one of the user's cases, and the case."""
     from opora.access import Perm, scope
     from opora.accounts.models import User
-    from opora.cases.models import Case
+    from opora.cases.casework.models import Case
 
     user = User.objects.get(pk=user_id)
     case = scope(user, Case.objects.filter(state="support"), Perm.CASE_VIEW).order_by("pk").first()

@@ -9,9 +9,24 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from opora.access import Perm
         from opora.audit.registry import register
-        from opora.cases import due_facts, models
+        from opora.cases import due_facts
+        from opora.cases.casework import hooks
+        from opora.cases.casework.models import Case, CaseTask, CaseTransition
         from opora.cases.family import cases_of
+        from opora.cases.intake.models import PersonLink, Referral, TriageDecision
         from opora.cases.panels import home_tasks
+        from opora.cases.planning.models import (
+            Assessment,
+            AssessmentDomain,
+            Domain,
+            GoalProgress,
+            PlanActivity,
+            PlanGoal,
+            PlanReview,
+            SupportPlan,
+        )
+        from opora.cases.planning.selectors import case_page_prefetch, documents_of
+        from opora.cases.planning.services import check_documents
         from opora.people import records
         from opora.ui.registry import flag, home_panel, menu_entry
 
@@ -30,25 +45,30 @@ class CasesConfig(AppConfig):
         menu_entry("cases", label=_("Cases"), url_name="cases:case_list", order=300, permission=Perm.CASE_VIEW)
         flag("case_work", Perm.CASE_WORK)
 
-        register(models.Referral, organisation=lambda referral: referral.service.organisation_id)
-        register(models.PersonLink, organisation=lambda link: link.service.organisation_id)
-        register(models.TriageDecision, organisation=lambda decision: decision.referral.service.organisation_id)
-        register(models.Case)
-        register(models.CaseTask, organisation=lambda task: task.service.organisation_id)
+        # Planning fills case work's hooks: what a move asks of the documents, and what the case page shows of
+        # them (case work imports no other package of the app).
+        hooks.check_moves_with("planning", check_documents)
+        hooks.case_page_part("planning", prefetch=case_page_prefetch, context=documents_of)
+
+        register(Referral, organisation=lambda referral: referral.service.organisation_id)
+        register(PersonLink, organisation=lambda link: link.service.organisation_id)
+        register(TriageDecision, organisation=lambda decision: decision.referral.service.organisation_id)
+        register(Case)
+        register(CaseTask, organisation=lambda task: task.service.organisation_id)
         # Records about a case belong to the case's organisation. A document's edit counter says that it
         # changed; its "changed at" stamp would only repeat the event's own time.
-        for document in (models.Assessment, models.SupportPlan):
+        for document in (Assessment, SupportPlan):
             register(document, exclude=("updated_at",), organisation=lambda record: record.case.organisation_id)
         register(
-            models.PlanGoal,
-            choices={"needs": models.Domain.choices},
+            PlanGoal,
+            choices={"needs": Domain.choices},
             organisation=lambda goal: goal.case.organisation_id,
         )
         for model in (
-            models.CaseTransition,
-            models.AssessmentDomain,
-            models.PlanActivity,
-            models.PlanReview,
-            models.GoalProgress,
+            CaseTransition,
+            AssessmentDomain,
+            PlanActivity,
+            PlanReview,
+            GoalProgress,
         ):
             register(model, organisation=lambda record: record.case.organisation_id)

@@ -20,7 +20,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from opora.access import Perm, scope
-from opora.cases.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition, PlanReview, Referral
+from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
+from opora.cases.models import PlanReview, Referral
 from opora.cases.sections import case_section, provide_review_due
 from opora.core.due_facts import (
     CaseFacts,

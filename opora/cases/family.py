@@ -5,7 +5,7 @@ from typing import Any
 from django.urls import reverse
 
 from opora.access import Perm, scope
-from opora.cases.models import Case
+from opora.cases.casework.models import Case
 from opora.people.models import Person
 from opora.people.records import PersonRecord
 

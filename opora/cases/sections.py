@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from opora.cases.models import Case
+from opora.cases.casework.models import Case
 
 SectionContext = Callable[[HttpRequest, Case], dict[str, Any] | None]
 

@@ -1,6 +1,6 @@
 """An offer to link a person whom the user may not see, without telling the user who the person is: the
 duplicate check names a match registered by another service only by that service, and gives a head of
-service an opaque token, kept in her session, to ask for a link (``opora.cases.views.person_link``)."""
+service an opaque token, kept in her session, to ask for a link (``opora.cases.intake.views.person_link``)."""
 
 import secrets
 

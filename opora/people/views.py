@@ -27,7 +27,7 @@ from opora.access import (
     require,
     scope,
 )
-from opora.cases.selectors import casework_of
+from opora.cases.intake.selectors import casework_of
 from opora.core.conflicts import StaleEdit, conflict, differences
 from opora.core.forms import parse_id
 from opora.core.pagination import capped_page

@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 from pytest_playwright import CreateContextCallback
 
-from opora.cases.models import Assessment, CaseState, DocumentStatus
-from opora.cases.services import case_begin_assessment
+from opora.cases.casework.models import CaseState
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.planning.models import Assessment, DocumentStatus
 from opora.organisation.models import Role
 from tests.browser.conftest import DESKTOP, bg, sign_in
 from tests.browser.test_accessibility import blocking_violations

@@ -25,23 +25,12 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_playwright import CreateContextCallback
 
 from opora.accounts.models import User
-from opora.cases.models import (
-    Assessment,
-    Case,
-    CaseOutcome,
-    CaseState,
-    DocumentStatus,
-    Domain,
-    GoalProgress,
-    GoalStatus,
-    Referral,
-    SupportPlan,
-)
-from opora.cases.services import (
-    case_begin_assessment,
-    document_submit,
-    referral_waitlist,
-)
+from opora.cases.casework.models import Case, CaseOutcome, CaseState
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.intake.models import Referral
+from opora.cases.intake.services import referral_waitlist
+from opora.cases.planning.models import Assessment, DocumentStatus, Domain, GoalProgress, GoalStatus, SupportPlan
+from opora.cases.planning.services import document_submit
 from opora.deadlines.models import DeadlineRule
 from opora.deadlines.rules import Anchor, RuleCode
 from opora.organisation.models import Role

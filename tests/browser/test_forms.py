@@ -5,8 +5,10 @@ focus to its field; an error of no one field gets the focus itself."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from opora.cases.models import Assessment, Case, CaseState, DocumentStatus, PlanReview, SupportPlan
-from opora.cases.services import case_begin_assessment, document_submit
+from opora.cases.casework.models import Case, CaseState
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.planning.models import Assessment, DocumentStatus, PlanReview, SupportPlan
+from opora.cases.planning.services import document_submit
 from opora.organisation.models import Role
 from tests.browser.conftest import bg, reauthenticate, sign_in, submit
 from tests.browser.test_csp import csp_errors

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 from pytest_playwright import CreateContextCallback
 
-from opora.cases.models import Case, CaseState, Referral
+from opora.cases.casework.models import Case, CaseState
+from opora.cases.intake.models import Referral
 from opora.organisation.models import Role
 from tests.browser.conftest import DESKTOP, bg, sign_in
 from tests.browser.test_accessibility import blocking_violations

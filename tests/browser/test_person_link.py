@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from pytest_playwright import CreateContextCallback
 
-from opora.cases.models import PersonLink
+from opora.cases.intake.models import PersonLink
 from opora.organisation.models import Role
 from tests.browser.conftest import DESKTOP, bg, sign_in
 from tests.browser.test_accessibility import blocking_violations

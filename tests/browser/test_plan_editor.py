@@ -7,8 +7,9 @@ import pytest
 from playwright.sync_api import expect
 from pytest_playwright import CreateContextCallback
 
-from opora.cases.models import SupportPlan
-from opora.cases.services import ActivityData, case_begin_assessment
+from opora.cases.casework.services import case_begin_assessment
+from opora.cases.planning.models import SupportPlan
+from opora.cases.planning.services import ActivityData
 from opora.organisation.models import Role
 from tests.browser.conftest import DESKTOP, bg, sign_in
 from tests.browser.test_csp import csp_errors

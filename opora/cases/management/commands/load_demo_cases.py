@@ -3,7 +3,7 @@
 Each scenario of SCENARIOS.md starts from its first line, so there is no referral for Мартин (scenario 1
 records it, and links it to the child the street-children centre registered) nor for Виктория (scenario 2
 records her coming in alone); one referral waits on the Ruse centre's list. Everything goes through
-``opora.cases.services``, which refuses what the pages refuse. Run again, it changes nothing.
+``opora.cases.intake.services``, which refuses what the pages refuse. Run again, it changes nothing.
 """
 
 import datetime
@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from opora.accounts.models import User
-from opora.cases.models import Referral, ReferralKind, ReferralSource
-from opora.cases.services import referral_record, referral_waitlist
+from opora.cases.intake.models import Referral, ReferralKind, ReferralSource
+from opora.cases.intake.services import referral_record, referral_waitlist
 from opora.organisation.models import Organisation, Service
 from opora.people.models import Person
 

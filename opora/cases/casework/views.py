@@ -1,0 +1,241 @@
+"""Case work's pages: the case list, a case's page and its moves, its team, completing a task; and the
+helpers the other packages' pages share (the people of a record the user may see, the list's service filter).
+
+Every record is reached through ``scope()`` or ``get_for_user_or_404()``; every page about a case or a task is
+written to the view log. What planning shows on the case's page comes through ``opora.cases.casework.hooks``.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opora.access import (
+    Perm,
+    acting_user,
+    get_for_user_or_404,
+    has_permission_on,
+    require,
+    scope,
+)
+from opora.accounts.models import User
+from opora.cases.casework.forms import CaseMoveForm, CaseTeamForm, TaskCompleteForm
+from opora.cases.casework.hooks import page_context, page_prefetches
+from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
+from opora.cases.casework.selectors import case_staff
+from opora.cases.casework.services import case_move, case_team_change, may_move, may_work_on_documents, moves_of
+from opora.cases.casework.services import task_complete as mark_task_done
+from opora.cases.sections import sections_of
+from opora.core.forms import parse_id
+from opora.core.pagination import capped_page
+from opora.organisation.models import Service
+from opora.people.models import Person
+from opora.people.selectors import visible_people
+
+PAGE_SIZE = 50
+
+
+def with_people(request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` with the people of each row whom the user may see."""
+    return queryset.prefetch_related(Prefetch("people", queryset=visible_people(request.user)))
+
+
+def people_of(request: HttpRequest, record: Any) -> QuerySet[Person]:
+    """The people of a referral or a case whom the user may see."""
+    return visible_people(request.user).filter(pk__in=record.people.values("pk"))
+
+
+def chosen_service(request: HttpRequest, services: QuerySet[Service]) -> Service | None:
+    """The service picked in the list's filter, if it is one the user may see."""
+    chosen = parse_id(request.GET.get("service"))
+    return services.filter(pk=chosen).first() if chosen is not None else None
+
+
+def staff_to_choose(request: HttpRequest, *services: Service) -> QuerySet[User]:
+    """The staff of ``services`` who may lead or join a case, as far as the head may see staff."""
+    return scope(request.user, case_staff(services), Perm.STAFF_VIEW).order_by("first_name", "last_name")
+
+
+@require(Perm.CASE_APPROVE)
+@require_http_methods(["GET", "POST"])
+def case_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head of service names another case manager or changes the team."""
+    case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_APPROVE, pk=pk)
+    initial = {"case_manager": case.case_manager_id, "team": list(case.team.values_list("pk", flat=True))}
+    form = CaseTeamForm(request.POST or None, initial=initial, staff=staff_to_choose(request, *case.services.all()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_team_change(
+                case=case,
+                by=acting_user(request),
+                case_manager=form.cleaned_data["case_manager"],
+                team=list(form.cleaned_data["team"]),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The case's team has been saved."))
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(request, "cases/case_team_form.html", {"case": case, "form": form})
+
+
+# --- Cases ---------------------------------------------------------------------------------------------
+
+CASE_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "open": OPEN_STATES,
+    "closed": (CaseState.CLOSED,),
+    "all": None,
+}
+
+
+@require(Perm.CASE_VIEW)
+def case_list(request: HttpRequest) -> HttpResponse:
+    services = scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name")
+    service = chosen_service(request, services)
+    state = request.GET.get("state", "open")
+    state = state if state in CASE_FILTERS else "open"
+    cases = scope(request.user, Case.objects.all(), Perm.CASE_VIEW).select_related("case_manager")
+    if service is not None:
+        cases = cases.filter(services=service)
+    states = CASE_FILTERS[state]
+    if states is not None:
+        cases = cases.filter(state__in=states)
+    cases = with_people(request, cases).prefetch_related(
+        Prefetch("services", queryset=Service.objects.order_by("name"))
+    )
+    page = capped_page(cases.order_by("-opened_at", "-pk"), PAGE_SIZE, request.GET.get("page"))
+    return render(
+        request,
+        "cases/case_list.html",
+        {"page": page, "services": services, "service": service, "state": state},
+    )
+
+
+def _case_for_page(request: HttpRequest, pk: int, permission: str) -> Case:
+    """The case with what its page shows and its due dates are worked out from, one query per kind: its
+    services, team, history and reviews (through the user's scope, as every read); and whether the user may
+    see its referral, asked with the case."""
+    user = acting_user(request)
+    # The referral's model is intake's: named through the case's relation, so that case work does not import it.
+    referral_model = Case._meta.get_field("referral").related_model
+    referral_in_scope = scope(
+        user, referral_model._default_manager.filter(pk=OuterRef("referral_id")), Perm.REFERRAL_VIEW
+    )
+    return get_for_user_or_404(
+        request,
+        Case.objects.select_related("case_manager", "referral")
+        .annotate(referral_in_scope=Exists(referral_in_scope))
+        .prefetch_related(
+            Prefetch("services", queryset=Service.objects.order_by("name")),
+            Prefetch("team", queryset=User.objects.order_by("first_name", "last_name")),
+            Prefetch(
+                "transitions",
+                queryset=scope(user, CaseTransition.objects.all(), Perm.CASE_VIEW)
+                .select_related("by")
+                .order_by("at", "pk"),
+            ),
+            # What the packages built on case work show here (planning: the reviews).
+            *page_prefetches(user),
+        ),
+        permission,
+        pk=pk,
+    )
+
+
+def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResponse:
+    user = acting_user(request)
+    referral = case.referral
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "people": people_of(request, case),
+            "services": case.services.all(),
+            "team": case.team.all(),
+            "transitions": case.transitions.all(),
+            "tasks": scope(user, CaseTask.objects.filter(case=case), Perm.CASE_VIEW)
+            .select_related("done_by", "assigned_to", "service")
+            .order_by("done_at", "due_at", "pk"),
+            "moves": [(state, CaseState(state).label) for state in moves_of(case) if may_move(user, case, state)],
+            "referral": referral if referral and case.referral_in_scope else None,  # type: ignore[attr-defined]
+            "can_work": has_permission_on(user, Perm.CASE_WORK, case),
+            "can_write_documents": may_work_on_documents(user, case),
+            "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
+            "form": form,
+            # What the apps built on cases show here (the time limits' next due dates).
+            "sections": sections_of(request, case),
+            # What the packages built on case work show here (planning: the assessment, the plan, the reviews).
+            **page_context(case),
+        },
+    )
+
+
+@require(Perm.CASE_VIEW)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for_page(request, pk, Perm.CASE_VIEW)
+    return _case_page(request, case, CaseMoveForm(state=case.state))
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the case to the state of the button pressed. A refused move comes back on the case's page with
+    the reason, and the text typed kept."""
+    case = _case_for_page(request, pk, Perm.CASE_WORK)
+    form = CaseMoveForm(request.POST or None, state=case.state)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transition = case_move(
+                case=case,
+                to=form.cleaned_data["to"],
+                by=acting_user(request),
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data.get("override_reason", ""),
+                outcome=form.cleaned_data.get("outcome", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The case has moved to “%(state)s”.") % {"state": transition.get_to_state_display()},
+            )
+            return redirect("cases:case_detail", pk=case.pk)
+    return _case_page(request, case, form)
+
+
+# --- Tasks ---------------------------------------------------------------------------------------------
+
+
+@require(Perm.CASE_WORK)
+@require_http_methods(["GET", "POST"])
+def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_for_user_or_404(
+        request, CaseTask.objects.select_related("service", "referral", "case", "done_by"), Perm.CASE_WORK, pk=pk
+    )
+    form = TaskCompleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mark_task_done(task=task, by=acting_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The task has been marked as done."))
+            return redirect(_after_task(task))
+    return render(request, "cases/task_complete.html", {"task": task, "form": form})
+
+
+def _after_task(task: CaseTask) -> str:
+    """Back to the case or the referral the task belongs to."""
+    if task.case_id is not None:
+        return reverse("cases:case_detail", args=[task.case_id])
+    if task.referral_id is not None:
+        return reverse("cases:referral_detail", args=[task.referral_id])
+    return reverse("ui:home")

@@ -1,0 +1,82 @@
+"""Reads of intake that several pages and services share: the waiting list's order and places, the referrals
+still to be decided, and a person's cases and referrals (the person's page)."""
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from opora.access import Perm, scope
+from opora.cases.casework.models import Case
+from opora.cases.intake.models import UNDECIDED, Referral, ReferralStatus
+from opora.organisation.models import Service
+from opora.people.models import Person
+
+
+def undecided_referrals_in(service: Service, people: Any, *, besides: Referral | None = None) -> QuerySet[Referral]:
+    """The referrals to ``service`` about any of ``people`` still awaiting a decision (``besides`` left out)."""
+    about = Referral.objects.filter(people__in=people).values("pk")
+    found = Referral.objects.filter(service=service, status__in=UNDECIDED, pk__in=about)
+    if besides is not None:
+        found = found.exclude(pk=besides.pk)
+    return found.order_by("pk")
+
+
+def waiting_ahead(referral: Referral) -> QuerySet[Referral]:
+    """The referrals on the service's waiting list that come before ``referral`` (in ``WAITING_ORDER``),
+    whether ``referral`` itself waits or has just arrived."""
+    same_urgency_earlier = Q(urgent=referral.urgent) & (
+        Q(received_at__lt=referral.received_at) | Q(received_at=referral.received_at, pk__lt=referral.pk)
+    )
+    # Every urgent referral comes before one that is not.
+    ahead = same_urgency_earlier if referral.urgent else (same_urgency_earlier | Q(urgent=True))
+    return (
+        Referral.objects.filter(service_id=referral.service_id, status=ReferralStatus.WAITING)
+        .exclude(pk=referral.pk)
+        .filter(ahead)
+    )
+
+
+def waiting_position(referral: Referral) -> int | None:
+    """The place of ``referral`` on its service's waiting list (1 is next), or None when it is not on it."""
+    if referral.status != ReferralStatus.WAITING:
+        return None
+    return waiting_ahead(referral).count() + 1
+
+
+def with_waiting_position(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """``referrals``, each with ``position``: its place on its service's waiting list (1 is next), or None when it
+    is not on it. Counted in the database for the rows read only (a page of a list), each against its service's
+    whole list in ``WAITING_ORDER`` (the referrals ahead of it, as ``waiting_ahead`` says, plus one), along the
+    index ``referral_waiting_order``."""
+    same_urgency = Q(urgent=OuterRef("urgent"))
+    earlier = Q(received_at__lt=OuterRef("received_at")) | Q(received_at=OuterRef("received_at"), pk__lt=OuterRef("pk"))
+    # Every urgent referral comes before one that is not.
+    ahead = Referral.objects.filter(service_id=OuterRef("service_id"), status=ReferralStatus.WAITING).filter(
+        Q(urgent__gt=OuterRef("urgent")) | (same_urgency & earlier)
+    )
+    count = ahead.order_by().values("service_id").annotate(count=Count("pk")).values("count")
+    return referrals.annotate(
+        position=models.Case(
+            models.When(status=ReferralStatus.WAITING, then=Coalesce(Subquery(count), 0) + 1),
+            default=None,
+            output_field=models.IntegerField(),
+        )
+    )
+
+
+def waiting_positions(referrals: QuerySet[Referral]) -> dict[int, int]:
+    """Referral id → place on its service's waiting list, for every referral of ``referrals`` on one (one query,
+    the rows of ``referrals`` only: ``with_waiting_position``)."""
+    rows = with_waiting_position(referrals.filter(status=ReferralStatus.WAITING)).only("pk")
+    return {row.pk: row.position for row in rows}  # type: ignore[attr-defined]  # annotated above
+
+
+def casework_of(user: Any, person: Person) -> tuple[QuerySet[Case], QuerySet[Referral]]:
+    """The cases and referrals about ``person`` that ``user`` may see (for the person's page), newest first."""
+    cases = scope(user, Case.objects.filter(pk__in=Case.objects.filter(people=person).values("pk")), Perm.CASE_VIEW)
+    referrals = scope(
+        user, Referral.objects.filter(pk__in=Referral.objects.filter(people=person).values("pk")), Perm.REFERRAL_VIEW
+    )
+    return cases.order_by("-opened_at", "-pk"), referrals.select_related("service").order_by("-received_at", "-pk")
