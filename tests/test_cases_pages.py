@@ -382,11 +382,57 @@ def test_the_referral_page_and_the_waiting_list_show_the_place(world: World, chi
     assert page.context["position"] == 2
     assert "place 2 on the waiting list" in page.content.decode()
     waiting = client(world, Role.PSYCHOLOGIST).get(reverse("cases:referral_waiting_list"))
-    own_list = dict(waiting.context["lists"])[world.own]
+    own_list = {service: rows for service, rows, _length in waiting.context["lists"]}[world.own]
     assert [(referral.pk, referral.position) for referral in own_list] == [(first.pk, 1), (second.pk, 2)]
     assert "Places taken: 0 of 60." in waiting.content.decode()
     listed = client(world, Role.PSYCHOLOGIST).get(reverse("cases:referral_list"))
     assert [(referral.pk, referral.position) for referral in listed.context["page"]] == [(second.pk, 2), (first.pk, 1)]
+
+
+def test_the_waiting_lists_show_the_next_few_and_each_list_page_by_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a national scale a service has thousands waiting: the page of every service shows each list's next
+    few and its length, and a service's own list is read a page at a time, places continuing from page to page."""
+    from opora.cases.intake import views
+
+    monkeypatch.setattr(views, "WAITING_PAGE", 5)
+    head_of_service = world.users[Role.HEAD]
+    start = timezone.now() - datetime.timedelta(days=30)
+    waiting = []
+    surnames = ["Ангелов", "Борисов", "Василев", "Георгиев", "Димов", "Евтимов", "Желев", "Захариев", "Иванов",
+                "Йорданов", "Колев", "Лазаров", "Митев"]  # fmt: skip
+    for number, surname in enumerate(surnames):
+        person = make_person(world.own, "Дете", surname, egn=False)
+        # Every third is urgent and so goes before everyone who is not, whenever it came.
+        referral = make_referral(
+            world.own, [person], head_of_service, received_at=start + datetime.timedelta(hours=number),
+            urgent=number % 3 == 2,
+        )  # fmt: skip
+        referral_waitlist(referral=referral, by=head_of_service)
+        waiting.append(referral)
+    in_order = sorted(waiting, key=lambda referral: (not referral.urgent, referral.received_at))
+    url = reverse("cases:referral_waiting_list")
+
+    every = client(world, Role.PSYCHOLOGIST).get(url)
+    lists = {service: (rows, length) for service, rows, length in every.context["lists"]}
+    rows, length = lists[world.own]
+    assert length == 13
+    assert [(referral.pk, referral.position) for referral in rows] == [
+        (referral.pk, place) for place, referral in enumerate(in_order[:10], start=1)
+    ]
+    assert f"?service={world.own.pk}" in every.content.decode()
+
+    for number, places in ((1, range(1, 6)), (2, range(6, 11)), (3, range(11, 14))):
+        page = client(world, Role.PSYCHOLOGIST).get(url, {"service": world.own.pk, "page": number})
+        [(service, rows, length)] = page.context["lists"]
+        assert service == world.own
+        assert length == 13
+        assert [(referral.pk, referral.position) for referral in rows] == [
+            (in_order[place - 1].pk, place) for place in places
+        ]
+    assert client(world, Role.PSYCHOLOGIST).get(url, {"service": world.other.pk}).status_code == 404
+    assert client(world, Role.PSYCHOLOGIST).get(url, {"service": "x"}).status_code == 404
 
 
 # --- A case's moves ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -173,6 +174,16 @@ class Referral(models.Model):
         ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["service", "status", "urgent", "received_at"], name="referral_waiting_order"),
+            # Each waiting list in its order (WAITING_ORDER), for the places of a page of it: read along the index
+            # and stopped after the page, never sorted.
+            models.Index(
+                F("service"),
+                F("urgent").desc(),
+                F("received_at"),
+                F("id"),
+                condition=Q(status="waiting"),
+                name="referral_waiting_rank",
+            ),
             # The referral list's order: its page is read along the index, never sorted from the whole table.
             models.Index(fields=["-received_at", "-id"], name="referral_list_order"),
         ]

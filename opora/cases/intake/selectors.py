@@ -4,12 +4,12 @@ still to be decided, and a person's cases and referrals (the person's page)."""
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from opora.access import Perm, scope
 from opora.cases.casework.models import Case
-from opora.cases.intake.models import UNDECIDED, Referral, ReferralStatus
+from opora.cases.intake.models import UNDECIDED, WAITING_ORDER, Referral, ReferralStatus
 from opora.organisation.models import Service
 from opora.people.models import Person
 
@@ -63,6 +63,17 @@ def with_waiting_position(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
             default=None,
             output_field=models.IntegerField(),
         )
+    )
+
+
+def ranked_waiting(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """The waiting referrals of ``referrals``, each with ``position`` (1 is next on its service's list) by a
+    window over its service's list in ``WAITING_ORDER``: one sort, where counting the referrals ahead of each row
+    is quadratic (37 s for 30,000 waiting referrals). ``referrals`` must hold whole lists (scoped by service);
+    filtering on ``position`` keeps a page of each list."""
+    order = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in WAITING_ORDER]
+    return referrals.filter(status=ReferralStatus.WAITING).annotate(
+        position=Window(RowNumber(), partition_by=[F("service_id")], order_by=order)
     )
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +33,6 @@ from opora.cases.casework.views import PAGE_SIZE, chosen_service, people_of, sta
 from opora.cases.intake.forms import PersonLinkForm, ReferralForm, TriageForm
 from opora.cases.intake.models import (
     UNDECIDED,
-    WAITING_ORDER,
     Decision,
     Referral,
     ReferralStatus,
@@ -40,10 +40,10 @@ from opora.cases.intake.models import (
     private_storage,
 )
 from opora.cases.intake.selectors import (
+    ranked_waiting,
     undecided_referrals_in,
     waiting_position,
     waiting_positions,
-    with_waiting_position,
 )
 from opora.cases.intake.services import (
     person_link_to_service,
@@ -112,22 +112,43 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A service's list on the page of every service shows its next few; its own page shows it all, a page at a time.
+WAITING_SHOWN = 10
+WAITING_PAGE = 50
+
+
 @require(Perm.REFERRAL_VIEW)
 def referral_waiting_list(request: HttpRequest) -> HttpResponse:
-    """Each service's waiting list in order, with the places taken and its capacity."""
+    """Each service's waiting list in order, with the places taken and its capacity: the next few of every
+    service, or (``?service=``) one service's whole list, page by page."""
     services = with_open_cases(scope(request.user, Service.objects.all(), Perm.REFERRAL_VIEW)).order_by("name")
-    # Each list in its order, each referral with its place (counted in the database).
-    waiting = with_people(
-        request,
-        with_waiting_position(_referrals(request).filter(status=ReferralStatus.WAITING))
-        .select_related("service")
-        .order_by("service_id", *WAITING_ORDER),
-    )
+    waiting = _referrals(request).filter(status=ReferralStatus.WAITING)
+    one = chosen_service(request, services) if request.GET.get("service") else None
+    if request.GET.get("service") and one is None:
+        raise Http404
+    if one is not None:
+        services = services.filter(pk=one.pk)
+        waiting = waiting.filter(service_id=one.pk)
+    lengths = dict(waiting.order_by().values("service_id").annotate(n=Count("pk")).values_list("service_id", "n"))
+    ranked = ranked_waiting(waiting)
+    page = None
+    if one is not None:
+        # The list's length is known: the page is a range of places, its rows read by place.
+        page = Paginator(range(lengths.get(one.pk, 0)), WAITING_PAGE).get_page(request.GET.get("page"))
+        ranked = ranked.filter(position__gt=page.start_index() - 1, position__lte=page.end_index())
+    else:
+        ranked = ranked.filter(position__lte=WAITING_SHOWN)
+    # The places along the index first (a few ms), then only those rows: ranking whole rows would read every
+    # waiting referral of the organisation from the table.
+    places = dict(ranked.values_list("pk", "position"))
+    rows = with_people(request, Referral.objects.filter(pk__in=list(places)).select_related("service"))
     by_service: dict[int, list[Referral]] = {}
-    for referral in waiting:
+    for referral in sorted(rows, key=lambda referral: (referral.service_id, places[referral.pk])):
+        referral.position = places[referral.pk]  # type: ignore[attr-defined]  # for the template
         by_service.setdefault(referral.service_id, []).append(referral)
-    lists = [(service, by_service.get(service.pk, [])) for service in services]
-    return render(request, "cases/referral_waiting_list.html", {"lists": lists})
+    lists = [(service, by_service.get(service.pk, []), lengths.get(service.pk, 0)) for service in services]
+    context = {"lists": lists, "one": one, "page": page, "shown": WAITING_SHOWN}
+    return render(request, "cases/referral_waiting_list.html", context)
 
 
 def _recording_services(request: HttpRequest) -> QuerySet[Service]:
