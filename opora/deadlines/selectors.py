@@ -101,15 +101,22 @@ def _theirs(user: Any, cases: Q, led: bool) -> Q:
 
     Each condition is written once: the open cases are a subquery the database works out for every place it
     is named (twice more when it was named for the limits and again for the tasks, 30 ms each at a million)."""
-    theirs = cases | Q(task__assigned_to_id=user.pk)
+    tasks = Q(task__assigned_to_id=user.pk)
     if led:
-        theirs |= Q(pk__in=_stored(user, Perm.CASE_APPROVE).filter(task__isnull=False).values("pk"))
-    return theirs
+        tasks |= Q(pk__in=_stored(user, Perm.CASE_APPROVE).filter(task__isnull=False).values("pk"))
+    # "A task" said outright, so that without ``cases`` the database reads the tasks along their index.
+    return cases | (Q(task__isnull=False) & tasks)
 
 
 def my_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
-    """The worker's own (as ``my_items``) that show by ``now``, the earliest first: one indexed query."""
-    cases = Q(case__in=_open_cases(user, mine=True))
+    """The worker's own (as ``my_items``) that show by ``now``, the earliest first: one indexed query.
+
+    Who manages no open case and is on no team (an administrator, many a head) has tasks only: asked first
+    (one query), the cases are then left out of the condition, so that the database reads the few tasks along
+    their index instead of walking every item of the organisation in due order to find them (90,000 rows for
+    the administrator's 471 tasks at a million)."""
+    open_cases = _open_cases(user, mine=True)
+    cases = Q(case__in=open_cases) if open_cases.exists() else Q(pk__in=[])
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True) != set())
     shown = Q(shown_from__isnull=True) | Q(shown_from__lte=now)
     return _stored(user).filter(shown).filter(_theirs(user, cases, led))
