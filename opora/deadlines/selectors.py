@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from opora.access import Perm, scope, service_ids_with
@@ -95,21 +95,31 @@ def _leads_all(user: Any) -> bool:
     return led is None or led == service_ids_with(user, Perm.CASE_VIEW, person_level=True)
 
 
-def _tasks_of(user: Any, cases: Q, led: bool) -> Q:
-    """The tasks that are the user's: assigned to them, on ``cases`` (a condition on the item's case), or in
-    the services they lead."""
-    mine = Q(task__assigned_to_id=user.pk) | cases
+def _theirs(user: Any, cases: Q, led: bool) -> Q:
+    """The items that are the user's: every item on ``cases`` (a condition on the item's case: its time
+    limits and its tasks alike), the tasks assigned to them, and the tasks of the services they lead.
+
+    Each condition is written once: the open cases are a subquery the database works out for every place it
+    is named (twice more when it was named for the limits and again for the tasks, 30 ms each at a million)."""
+    tasks = Q(task__assigned_to_id=user.pk)
     if led:
-        mine |= Q(pk__in=_stored(user, Perm.CASE_APPROVE).filter(task__isnull=False).values("pk"))
-    return Q(task__isnull=False) & mine
+        tasks |= Q(pk__in=_stored(user, Perm.CASE_APPROVE).filter(task__isnull=False).values("pk"))
+    # "A task" said outright, so that without ``cases`` the database reads the tasks along their index.
+    return cases | (Q(task__isnull=False) & tasks)
 
 
 def my_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
-    """The worker's own (as ``my_items``) that show by ``now``, the earliest first: one indexed query."""
-    cases = Q(case__in=_open_cases(user, mine=True))
+    """The worker's own (as ``my_items``) that show by ``now``, the earliest first: one indexed query.
+
+    Who manages no open case and is on no team (an administrator, many a head) has tasks only: asked first
+    (one query), the cases are then left out of the condition, so that the database reads the few tasks along
+    their index instead of walking every item of the organisation in due order to find them (90,000 rows for
+    the administrator's 471 tasks at a million)."""
+    open_cases = _open_cases(user, mine=True)
+    cases = Q(case__in=open_cases) if open_cases.exists() else Q(pk__in=[])
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True) != set())
     shown = Q(shown_from__isnull=True) | Q(shown_from__lte=now)
-    return _stored(user).filter(shown).filter((Q(task__isnull=True) & cases) | _tasks_of(user, cases, led))
+    return _stored(user).filter(shown).filter(_theirs(user, cases, led))
 
 
 def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
@@ -120,7 +130,30 @@ def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
         return overdue
     cases = Q(case__in=_open_cases(user, mine=True)) | Q(case__in=_open_cases(user, Perm.CASE_APPROVE))
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True))
-    return overdue.filter((Q(task__isnull=True) & cases) | _tasks_of(user, cases, led))
+    return overdue.filter(_theirs(user, cases, led))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many of some items fall to each responsible worker and to each service (an item of two services
+    counts in each), read in one statement grouped by both."""
+
+    per_worker: dict[int, int]
+    per_service: dict[int, int]
+
+
+def tally(items: QuerySet[StoredDueItem]) -> Tally:
+    """Counted along the stored services (``service_ids``, the same as the many-to-many) rather than through
+    it: one pass over the items, without a join per service (two passes over 90,000 items at a million)."""
+    per_worker: dict[int, int] = defaultdict(int)
+    per_service: dict[int, int] = defaultdict(int)
+    grouped = items.order_by().values_list("responsible_id", "service_ids").annotate(n=Count("pk"))
+    for responsible_id, service_ids, n in grouped:
+        if responsible_id is not None:
+            per_worker[responsible_id] += n
+        for service_id in set(service_ids):
+            per_service[service_id] += n
+    return Tally(per_worker=dict(per_worker), per_service=dict(per_service))
 
 
 def in_order(items: QuerySet[StoredDueItem]) -> QuerySet[StoredDueItem]:

@@ -32,6 +32,7 @@ from opora.deadlines.selectors import (
     overdue_due,
     rows_of,
     rule_values,
+    tally,
 )
 from opora.deadlines.services import deadline_rules_set, notifications_mark_read
 from opora.organisation.models import Service
@@ -125,11 +126,9 @@ def overdue(request: HttpRequest) -> HttpResponse:
     rows (the counts per worker and per service say how many)."""
     now = timezone.now()
     everything = overdue_due(request.user, now)
-    counted = Count("due_items", filter=Q(due_items__in=everything.values("pk")))
-    services = list(
-        scope(request.user, Service.objects.all(), Perm.CASE_VIEW).annotate(overdue=counted).order_by("name")
-    )
-    workers = list(User.objects.filter(due_items__in=everything.values("pk")).annotate(overdue=Count("due_items")))
+    counts = tally(everything)
+    services = list(scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name"))
+    workers = list(User.objects.filter(pk__in=list(counts.per_worker)))
     service_id = _chosen_id(request, "service", {service.pk for service in services})
     worker_id = _chosen_id(request, "worker", {worker.pk for worker in workers})
     chosen = everything
@@ -158,15 +157,16 @@ def overdue(request: HttpRequest) -> HttpResponse:
             "service_id": service_id,
             "workers": sorted(workers, key=lambda user: user.get_full_name()),
             "worker_id": worker_id,
-            "per_worker": _by_count(workers),
-            "per_service": _by_count([service for service in services if service.overdue]),
+            "per_worker": _by_count(workers, counts.per_worker),
+            "per_service": _by_count(services, counts.per_service),
         },
     )
 
 
-def _by_count(records: list[Any]) -> list[tuple[Any, int]]:
-    """(record, how many overdue), the most first (the records are annotated with ``overdue``)."""
-    return sorted(((record, record.overdue) for record in records), key=lambda pair: (-pair[1], str(pair[0])))
+def _by_count(records: list[Any], counts: dict[int, int]) -> list[tuple[Any, int]]:
+    """(record, how many overdue) for the records with any, the most first."""
+    pairs = [(record, counts[record.pk]) for record in records if counts.get(record.pk)]
+    return sorted(pairs, key=lambda pair: (-pair[1], str(pair[0])))
 
 
 # --- Notifications ------------------------------------------------------------------------------------------
