@@ -94,9 +94,16 @@ def test_phone_layout_has_no_sideways_scrolling(new_context: CreateContextCallba
     page.goto(f"{site}/")
     assert page.evaluate("window.innerWidth") == PHONE["width"]
     assert overflow(page) <= 0
-    # Every item of the main menu (and the header's buttons) is on the screen, not beyond its edge.
+    # The menu is folded behind its button, which opens it; then every item of the main menu (and the
+    # header's buttons) is on the screen, not beyond its edge.
     links = page.get_by_role("navigation", name=bg("Main menu")).get_by_role("link")
     expect(links).to_have_count(14)
+    expect(links.first).to_be_hidden()
+    toggle = page.get_by_role("button", name=bg("Menu"))
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    assert overflow(page) <= 0
     header_items = [*links.all(), page.locator(".language button"), page.locator(".logout button")]
     for item in header_items:
         expect(item).to_be_visible()
