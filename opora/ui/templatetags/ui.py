@@ -86,11 +86,14 @@ def breadcrumbs(*parts: Any) -> SafeString:
     *trail, here = parts
     if len(trail) % 2:
         raise template.TemplateSyntaxError("breadcrumbs: give label and URL pairs, then the page's label")
+    # Links and separators, not a list: the pages' lists (a case's history) stay the only ones in main.
     links = format_html_join(
-        "", '<li><a href="{}">{}</a></li>', ((trail[i + 1], trail[i]) for i in range(0, len(trail), 2))
+        "",
+        '<a href="{}">{}</a><span class="breadcrumbs-sep" aria-hidden="true">›</span>',
+        ((trail[i + 1], trail[i]) for i in range(0, len(trail), 2)),
     )
     return format_html(
-        '<nav class="breadcrumbs" aria-label="{}"><ol>{}<li aria-current="page">{}</li></ol></nav>',
+        '<nav class="breadcrumbs" aria-label="{}">{}<span aria-current="page">{}</span></nav>',
         _("Breadcrumb"),
         links,
         here,
