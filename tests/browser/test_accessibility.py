@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from pytest_playwright import CreateContextCallback
 
 from opora.cases.services import case_begin_assessment
-from opora.organisation.models import Role, Service, ServiceKind
+from opora.organisation.models import ActivityType, Role, Service, ServiceKind
 from tests.browser.conftest import DESKTOP, PHONE, PHONE_CONTEXT, bg, overflow, reauthenticate, sign_in
 from tests.casework import accept, approved_assessment, make_referral, save_plan
 from tests.conftest import World, make_person
@@ -163,3 +163,29 @@ def test_on_a_phone_tables_are_cards_and_the_plan_fits(
         page.goto(f"{site}{path}")
         expect(page.locator("main h1")).to_be_visible()
         assert overflow(page) <= 0, f"{path} scrolls sideways on a phone"
+
+
+@pytest.mark.browser
+def test_without_script_the_phone_menu_stays_open_and_toasts_have_no_dead_button(
+    new_context: CreateContextCallback, site: str, world: World
+) -> None:
+    context = new_context(**PHONE_CONTEXT, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(context, site, world.users[Role.ADMINISTRATOR])
+    page.goto(f"{site}/services/new/")
+    page.locator("#id_name").fill("Дневен център Русе")
+    page.locator("#id_kind").select_option(ServiceKind.GENERAL_ACCESS.value)
+    page.get_by_label(bg(ActivityType.DAY_CARE.label)).check()
+    page.locator("#id_municipality").fill("Русе")
+    page.locator("#id_capacity").fill("25")
+    page.get_by_role("button", name=bg("Save")).click()
+
+    expect(page.locator("main .messages")).to_have_text(bg("The service has been saved."))
+    # shell.js shows the close button; without it there is nothing to press that would do nothing.
+    expect(page.locator("main .message-close")).to_be_hidden()
+    # The menu button needs the script too: without it there is no button and the menu is simply there.
+    expect(page.locator("[data-menu-toggle]")).to_be_hidden()
+    links = page.get_by_role("navigation", name=bg("Main menu")).get_by_role("link")
+    expect(links).to_have_count(14)
+    expect(links.first).to_be_visible()
+    assert overflow(page) <= 0
