@@ -10,15 +10,17 @@ from opora.access import Perm
 from opora.organisation.models import Role
 from tests.conftest import World
 
-# The menu as it was: Home; People; Referrals; Cases, My tasks and Overdue; Services; Programmes; Staff;
-# Organisation and Time limits; Audit trail; Notifications; My security — each when the role had its permission.
+# Each role's menu, in its groups: my work (Home, My tasks, Overdue, Notifications, My security), people,
+# intake (Referrals), cases, and the organisation (Services, Programmes, Staff, Organisation, Time limits,
+# Audit trail) — each entry when the role has its permission, as when the base template listed them by hand.
+MY_WORK = ["ui:home", "deadlines:my_tasks", "deadlines:overdue"]
+EVERYONE = ["deadlines:notification_list", "mfa_index"]
 CASE_WORK_MENU = [
-    "ui:home",
+    *MY_WORK,
+    *EVERYONE,
     "people:person_list",
     "cases:referral_list",
     "cases:case_list",
-    "deadlines:my_tasks",
-    "deadlines:overdue",
     "organisation:service_list",
     "organisation:programme_list",
 ]
@@ -37,14 +39,16 @@ MENUS: dict[str, list[str]] = {
     Role.FOSTER_CARE: CASE_WORK_MENU,
     Role.VOLUNTEER_COORDINATOR: [
         "ui:home",
+        *EVERYONE,
         "people:person_list",
         "organisation:service_list",
         "organisation:programme_list",
     ],
-    Role.VOLUNTEER: ["ui:home"],
-    Role.MONITORING: ["ui:home", "organisation:service_list", "organisation:programme_list"],
+    Role.VOLUNTEER: ["ui:home", *EVERYONE],
+    Role.MONITORING: ["ui:home", *EVERYONE, "organisation:service_list", "organisation:programme_list"],
 }
-EVERYONE = ["deadlines:notification_list", "mfa_index"]
+# The groups' titles, in order, for a role that sees every group.
+GROUP_TITLES = ["Моята работа", "Лица", "Прием", "Случаи", "Организация"]
 
 
 def menu_links(html: str) -> list[str]:
@@ -54,10 +58,30 @@ def menu_links(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", list(MENUS))
-def test_each_role_has_the_menu_it_had(world: World, role: str) -> None:
+def test_each_role_has_the_menu_it_had_in_its_groups(world: World, role: str) -> None:
     response = world.client_for(role).get(reverse("deadlines:notification_list"))
     assert response.status_code == 200
-    assert menu_links(response.content.decode()) == [reverse(name) for name in [*MENUS[role], *EVERYONE]]
+    assert menu_links(response.content.decode()) == [reverse(name) for name in MENUS[role]]
+
+
+def test_the_menu_shows_only_the_groups_the_user_has_entries_in(world: World) -> None:
+    worker = world.client_for(Role.SOCIAL_WORKER).get(reverse("ui:home")).content.decode()
+    assert re.findall(r'<p class="nav-group-title"[^>]*>([^<]+)</p>', worker) == GROUP_TITLES
+    volunteer = world.client_for(Role.VOLUNTEER).get(reverse("ui:home")).content.decode()
+    assert re.findall(r'<p class="nav-group-title"[^>]*>([^<]+)</p>', volunteer) == ["Моята работа"]
+
+
+def test_the_menu_marks_the_section_of_the_page_shown(world: World) -> None:
+    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("deadlines:overdue")).content.decode()
+    current = re.findall(r'<a aria-current="page" href="([^"]+)"', page)
+    assert current == [reverse("deadlines:overdue")]
+
+
+def test_the_header_names_the_user_with_her_role_and_service(world: World) -> None:
+    page = world.client_for(Role.SOCIAL_WORKER).get(reverse("ui:home")).content.decode()
+    role = re.search(r'<span class="who-role">([^<]+)</span>', page)
+    assert role is not None
+    assert role.group(1) == f"Социален работник · {world.own.name}"
 
 
 def test_the_start_page_shows_the_roles_panel_and_no_tasks_panel_without_tasks(world: World) -> None:

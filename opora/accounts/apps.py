@@ -13,4 +13,4 @@ class AccountsConfig(AppConfig):
         signals.connect()
         totp.install()
         # Every user's own two-factor authentication (allauth's page).
-        menu_entry("security", label=_("My security"), url_name="mfa_index", order=1000)
+        menu_entry("security", label=_("My security"), url_name="mfa_index", order=1000, group="my_work")

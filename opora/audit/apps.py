@@ -15,5 +15,10 @@ class AuditConfig(AppConfig):
         # A look at a record out of the user's scope is written to the view log as refused.
         on_denied(log_view_denied)
         menu_entry(
-            "audit", label=_("Audit trail"), url_name="audit:audit_changes", order=800, permission=Perm.AUDIT_VIEW
+            "audit",
+            label=_("Audit trail"),
+            url_name="audit:audit_changes",
+            order=800,
+            permission=Perm.AUDIT_VIEW,
+            group="organisation",
         )

@@ -40,9 +40,16 @@ class CasesConfig(AppConfig):
         # The start page's open tasks, and the menu.
         home_panel("tasks", template="cases/_home_tasks.html", order=100, context=home_tasks)
         menu_entry(
-            "referrals", label=_("Referrals"), url_name="cases:referral_list", order=200, permission=Perm.REFERRAL_VIEW
+            "referrals",
+            label=_("Referrals"),
+            url_name="cases:referral_list",
+            order=200,
+            permission=Perm.REFERRAL_VIEW,
+            group="intake",
         )
-        menu_entry("cases", label=_("Cases"), url_name="cases:case_list", order=300, permission=Perm.CASE_VIEW)
+        menu_entry(
+            "cases", label=_("Cases"), url_name="cases:case_list", order=300, permission=Perm.CASE_VIEW, group="cases"
+        )
         flag("case_work", Perm.CASE_WORK)
 
         # Planning fills case work's hooks: what a move asks of the documents, and what the case page shows of

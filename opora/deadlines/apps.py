@@ -42,14 +42,29 @@ class DeadlinesConfig(AppConfig):
         register(DeadlineRule)
         forget_when_changed()
 
-        menu_entry("my_tasks", label=_("My tasks"), url_name="deadlines:my_tasks", order=310, permission=Perm.CASE_VIEW)
-        menu_entry("overdue", label=_("Overdue"), url_name="deadlines:overdue", order=320, permission=Perm.CASE_VIEW)
+        menu_entry(
+            "my_tasks",
+            label=_("My tasks"),
+            url_name="deadlines:my_tasks",
+            order=310,
+            permission=Perm.CASE_VIEW,
+            group="my_work",
+        )
+        menu_entry(
+            "overdue",
+            label=_("Overdue"),
+            url_name="deadlines:overdue",
+            order=320,
+            permission=Perm.CASE_VIEW,
+            group="my_work",
+        )
         menu_entry(
             "time_limits",
             label=_("Time limits"),
             url_name="deadlines:deadline_rules",
             order=710,
             permission=Perm.ORGANISATION_MANAGE,
+            group="organisation",
         )
         # Everyone has notifications; the badge counts the unread ones.
         menu_entry(
@@ -57,5 +72,6 @@ class DeadlinesConfig(AppConfig):
             label=_("Notifications"),
             url_name="deadlines:notification_list",
             order=900,
+            group="my_work",
             badge=lambda request: notifications(request).get("unread_notifications"),
         )

@@ -27,6 +27,7 @@ class OrganisationConfig(AppConfig):
             url_name="organisation:service_list",
             order=400,
             permission=Perm.SERVICE_VIEW,
+            group="organisation",
         )
         menu_entry(
             "programmes",
@@ -34,14 +35,23 @@ class OrganisationConfig(AppConfig):
             url_name="organisation:programme_list",
             order=500,
             permission=Perm.PROGRAMME_VIEW,
+            group="organisation",
         )
-        menu_entry("staff", label=_("Staff"), url_name="organisation:staff_list", order=600, permission=Perm.STAFF_VIEW)
+        menu_entry(
+            "staff",
+            label=_("Staff"),
+            url_name="organisation:staff_list",
+            order=600,
+            permission=Perm.STAFF_VIEW,
+            group="organisation",
+        )
         menu_entry(
             "organisation",
             label=_("Organisation"),
             url_name="organisation:organisation_edit",
             order=700,
             permission=Perm.ORGANISATION_MANAGE,
+            group="organisation",
         )
         # The user's roles, below what the other apps put on the start page.
         home_panel("roles", template="organisation/_home_roles.html", order=1000, context=home_roles)

@@ -30,4 +30,11 @@ class PeopleConfig(AppConfig):
         register(Relationship, organisation=lambda relationship: relationship.person.organisation_id)
         register(HouseholdMember, organisation=lambda member: member.household.organisation_id)
         register(PersonMerge, organisation=lambda merge: merge.survivor.organisation_id)
-        menu_entry("people", label=_("People"), url_name="people:person_list", order=100, permission=Perm.PERSON_VIEW)
+        menu_entry(
+            "people",
+            label=_("People"),
+            url_name="people:person_list",
+            order=100,
+            permission=Perm.PERSON_VIEW,
+            group="people",
+        )

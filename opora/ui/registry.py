@@ -3,6 +3,9 @@
 An app registers its menu entries and start-page panels from its ``AppConfig.ready()``. Each carries the
 permission it needs; the menu and the start page show only what the user's roles allow. ``order`` places
 an entry or a panel among those of the other apps (the gaps leave room for the apps to come).
+
+The menu is grouped as a social worker thinks of her day: her own work, people, intake, cases and the
+organisation (``GROUPS``); every entry names its group, and a group with no entry for the user is not shown.
 """
 
 from collections.abc import Callable
@@ -14,6 +17,13 @@ from django.utils.functional import Promise
 
 
 @dataclass(frozen=True)
+class MenuGroup:
+    name: str
+    label: str | Promise
+    order: int
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     name: str  # also ``nav.<name>`` in templates: whether the user's menu has this entry
     label: str | Promise
@@ -21,6 +31,7 @@ class MenuEntry:
     order: int
     permission: str | None  # None: every logged-in user
     badge: Callable[[HttpRequest], Any] | None  # a number shown beside the label (0 or None: none)
+    group: str  # one of GROUPS
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,7 @@ class HomePanel:
 
 
 MENU: dict[str, MenuEntry] = {}
+GROUPS: dict[str, MenuGroup] = {}
 HOME_PANELS: dict[str, HomePanel] = {}
 # Names a template asks as ``nav.<name>`` that are not menu entries: name → permission.
 FLAGS: dict[str, str] = {}
@@ -45,10 +57,17 @@ def menu_entry(
     url_name: str,
     order: int,
     permission: str | None = None,
+    group: str,
     badge: Callable[[HttpRequest], Any] | None = None,
 ) -> None:
-    """Add an entry to the menu (registered again under one name, it replaces the first)."""
-    MENU[name] = MenuEntry(name, label, url_name, order, permission, badge)
+    """Add an entry to the menu, in one of the groups (registered again under one name, it replaces the
+    first)."""
+    MENU[name] = MenuEntry(name, label, url_name, order, permission, badge, group)
+
+
+def menu_group(name: str, *, label: str | Promise, order: int) -> None:
+    """Add a group of the menu (the shell declares the five; a later app may add one)."""
+    GROUPS[name] = MenuGroup(name, label, order)
 
 
 def home_panel(

@@ -3,19 +3,26 @@
 The live server answers from another thread, so every test runs on a transactional database (the
 ``site`` fixture asks for it) and starts from the shared ``world`` of tests/conftest.py. Run them with
 ``pytest tests/browser``; every test is marked ``browser``.
+
+Every page a browser test opens is checked with axe-core (``axe_audit``): a test whose pages have a serious
+or critical violation fails, whatever else it checks.
 """
 
-from collections.abc import Callable
+import contextlib
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import axe_playwright_python
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
 from django.utils.functional import Promise
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Locator, Page
 from pytest_django.live_server_helper import LiveServer
+from pytest_playwright import CreateContextCallback
 
 from opora.accounts.models import User
 from tests.conftest import PASSWORD, World
@@ -35,6 +42,101 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # A phone as Chromium emulates it: the page's meta viewport is honoured and touch is on.
 PHONE_CONTEXT: dict[str, Any] = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+
+
+# axe-core as axe-playwright-python ships it (a pinned dev dependency, so no copy is kept in the repository).
+AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+BLOCKING_IMPACTS = ("serious", "critical")
+# Run in every page of a watched context before its own scripts, as an init script (which the page's
+# Content-Security-Policy does not govern, so the pages are checked exactly as served). Once the page has
+# loaded and its scripts have run (forms.js moves the focus, htmx settles), axe checks it and hands the
+# serious and critical violations to the test through a binding. ``__oporaAxeDone`` lets the teardown wait
+# for a check still running. A page left before its check ends is not reported.
+AXE_WATCH = (
+    AXE_SOURCE
+    + """
+;(() => {
+  if (window.top !== window || !/^https?:$/.test(location.protocol)) { return; }
+  window.__oporaAxeDone = new Promise((resolve) => {
+    window.addEventListener("load", () => setTimeout(async () => {
+      try {
+        // A toast still fading in is not what the user reads: let the animations end first.
+        await Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => null)));
+        const results = await axe.run(document, { resultTypes: ["violations"] });
+        const found = results.violations
+          .filter((violation) => BLOCKING_IMPACTS.includes(violation.impact))
+          .map((violation) => ({
+            id: violation.id, impact: violation.impact, help: violation.help,
+            targets: violation.nodes.map((node) => node.target.join(" ")),
+          }));
+        await window.__oporaAxeReport(location.pathname + location.search, found);
+      } catch (error) {
+        // The test is running axe on this page itself (blocking_violations) and checks what it finds.
+        if (String(error).includes("already running")) { return; }
+        await window.__oporaAxeReport(location.pathname + location.search, [
+          { id: "axe-did-not-run", impact: "critical", help: String(error), targets: [] },
+        ]);
+      } finally {
+        resolve(true);
+      }
+    }, 50));
+  });
+})();
+""".replace("BLOCKING_IMPACTS", json.dumps(list(BLOCKING_IMPACTS)))
+)
+
+
+class AxeAudit:
+    """The pages a test's browsers opened and the serious or critical axe violations found on them."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+        self.problems: list[str] = []
+        self.contexts: list[BrowserContext] = []
+
+    def watch(self, context: BrowserContext) -> None:
+        context.expose_binding("__oporaAxeReport", lambda _source, path, found: self.record(path, found))
+        context.add_init_script(script=AXE_WATCH)
+        self.contexts.append(context)
+
+    def record(self, path: str, found: list[dict[str, Any]]) -> None:
+        self.checked.append(path)
+        for violation in found:
+            where = ", ".join(violation["targets"])
+            self.problems.append(f"{path}: {violation['id']} ({violation['impact']}): {violation['help']} — {where}")
+
+    def finish(self) -> None:
+        """Wait for the checks of the pages still open, then fail on what was found."""
+        for context in self.contexts:
+            for page in context.pages:
+                # A page closed or leaving has nothing more to tell.
+                with contextlib.suppress(Error):
+                    page.evaluate("() => window.__oporaAxeDone || true")
+        if self.problems:
+            pytest.fail("axe found serious or critical violations:\n  " + "\n  ".join(self.problems), pytrace=False)
+
+
+@pytest.fixture
+def axe_audit() -> Iterator[AxeAudit]:
+    """Every context the test creates is watched (through ``new_context`` below); checked at the end."""
+    audit = AxeAudit()
+    yield audit
+    audit.finish()
+
+
+@pytest.fixture
+def new_context(new_context: CreateContextCallback, axe_audit: AxeAudit) -> CreateContextCallback:
+    """pytest-playwright's contexts (``context`` and ``page`` come from it too), each watched by axe."""
+
+    def create(**kwargs: Any) -> BrowserContext:
+        context = new_context(**kwargs)
+        # A page without script runs no init script (and waiting on it would wait for ever): such a test
+        # checks what it shows itself.
+        if kwargs.get("java_script_enabled", True):
+            axe_audit.watch(context)
+        return context
+
+    return create  # type: ignore[return-value]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,9 +9,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from pytest_playwright import CreateContextCallback
 
-from opora.organisation.models import Role, Service, ServiceKind
+from opora.cases.services import case_begin_assessment
+from opora.organisation.models import ActivityType, Role, Service, ServiceKind
 from tests.browser.conftest import DESKTOP, PHONE, PHONE_CONTEXT, bg, overflow, reauthenticate, sign_in
-from tests.conftest import World
+from tests.casework import accept, approved_assessment, make_referral, save_plan
+from tests.conftest import World, make_person
 
 BLOCKING = {"serious", "critical"}
 AXE = Axe()
@@ -20,6 +22,8 @@ VIEWPORTS = {"desktop": {"viewport": DESKTOP}, "phone": PHONE_CONTEXT}
 
 def blocking_violations(page: Page) -> list[str]:
     """The serious and critical axe violations on the page, one line per rule with the elements hit."""
+    # The check every page gets on loading (conftest.AXE_WATCH) may still be running: axe runs one at a time.
+    page.evaluate("() => window.__oporaAxeDone || true")
     results = AXE.run(page)
     assert "passes" in results.response, "axe did not run"
     found = []
@@ -94,9 +98,19 @@ def test_phone_layout_has_no_sideways_scrolling(new_context: CreateContextCallba
     page.goto(f"{site}/")
     assert page.evaluate("window.innerWidth") == PHONE["width"]
     assert overflow(page) <= 0
-    # Every item of the main menu (and the header's buttons) is on the screen, not beyond its edge.
+    # The menu is folded behind its button, which opens it; then every item of the main menu (and the
+    # header's buttons) is on the screen, not beyond its edge.
+    links = page.locator("#sidebar nav a")
+    expect(links).to_have_count(14)
+    for link in links.all():
+        expect(link).to_be_hidden()
+    toggle = page.get_by_role("button", name=bg("Menu"))
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     links = page.get_by_role("navigation", name=bg("Main menu")).get_by_role("link")
     expect(links).to_have_count(14)
+    assert overflow(page) <= 0
     header_items = [*links.all(), page.locator(".language button"), page.locator(".logout button")]
     for item in header_items:
         expect(item).to_be_visible()
@@ -113,3 +127,65 @@ def test_phone_layout_has_no_sideways_scrolling(new_context: CreateContextCallba
         wrap = page.locator(".table-wrap")
         expect(wrap).to_have_attribute("tabindex", "0")
         assert wrap.evaluate("element => element.getBoundingClientRect().right") <= PHONE["width"]
+
+
+@pytest.mark.browser
+def test_on_a_phone_tables_are_cards_and_the_plan_fits(
+    new_context: CreateContextCallback, site: str, world: World
+) -> None:
+    worker, head = world.users[Role.SOCIAL_WORKER], world.users[Role.HEAD]
+    child = make_person(world.own, "Мартин", "Колев")
+    case = accept(make_referral(world.own, [child], worker), head, worker)
+    case_begin_assessment(case=case, by=worker)
+    approved_assessment(case, worker, head)
+    plan = save_plan(case, worker)
+    context = new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    sign_in(context, site, worker)
+
+    page.goto(f"{site}/people/")
+    row = page.locator("main tbody tr").first
+    # No column is cut off: the header row is out of sight and every cell names its column above its value.
+    expect(page.locator("main thead")).not_to_be_in_viewport()
+    for cell in row.locator("td").all():
+        label = cell.get_attribute("data-label")
+        assert label, "a cell without its column's name"
+        shown = cell.evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert shown == f'"{label}"'
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+    assert overflow(page) <= 0
+
+    # The plan page was 589px wide on a 390px screen (its activity tables).
+    for path in (f"/plans/{plan.pk}/", f"/cases/{case.pk}/", f"/cases/{case.pk}/plan/", "/my-tasks/"):
+        page.goto(f"{site}{path}")
+        expect(page.locator("main h1")).to_be_visible()
+        assert overflow(page) <= 0, f"{path} scrolls sideways on a phone"
+
+
+@pytest.mark.browser
+def test_without_script_the_phone_menu_stays_open_and_toasts_have_no_dead_button(
+    new_context: CreateContextCallback, site: str, world: World
+) -> None:
+    context = new_context(**PHONE_CONTEXT, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(context, site, world.users[Role.ADMINISTRATOR])
+    page.goto(f"{site}/services/new/")
+    page.locator("#id_name").fill("Дневен център Русе")
+    page.locator("#id_kind").select_option(ServiceKind.GENERAL_ACCESS.value)
+    page.get_by_label(bg(ActivityType.DAY_CARE.label)).check()
+    page.locator("#id_municipality").fill("Русе")
+    page.locator("#id_capacity").fill("25")
+    page.get_by_role("button", name=bg("Save")).click()
+
+    expect(page.locator("main .messages")).to_have_text(bg("The service has been saved."))
+    # shell.js shows the close button; without it there is nothing to press that would do nothing.
+    expect(page.locator("main .message-close")).to_be_hidden()
+    # The menu button needs the script too: without it there is no button and the menu is simply there.
+    expect(page.locator("[data-menu-toggle]")).to_be_hidden()
+    links = page.get_by_role("navigation", name=bg("Main menu")).get_by_role("link")
+    expect(links).to_have_count(14)
+    expect(links.first).to_be_visible()
+    assert overflow(page) <= 0

@@ -77,6 +77,9 @@ def test_administrator_creates_a_service_after_a_mistake(
     service = Service.objects.get(name="Дневен център Русе")
     expect(page).to_have_url(f"{site}/services/{service.pk}/")
     expect(page.locator("main .messages")).to_have_text(bg("The service has been saved."))
+    # The message is a toast she can put away once read.
+    page.get_by_role("button", name=bg("Dismiss this message")).click()
+    expect(page.locator("main .message")).to_have_count(0)
     expect(page.get_by_role("heading", level=1)).to_have_text("Дневен център Русе")
     facts = page.locator("main dl.facts")
     expect(facts).to_contain_text(bg(ServiceKind.SPECIALISED.label))
