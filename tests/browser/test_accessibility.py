@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from pytest_playwright import CreateContextCallback
 
-from opora.cases.services import case_begin_assessment
+from opora.cases.casework.services import case_begin_assessment
 from opora.organisation.models import ActivityType, Role, Service, ServiceKind
 from tests.browser.conftest import DESKTOP, PHONE, PHONE_CONTEXT, bg, overflow, reauthenticate, sign_in
 from tests.casework import accept, approved_assessment, make_referral, save_plan

@@ -66,15 +66,16 @@ def with_waiting_position(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     )
 
 
-def ranked_waiting(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
-    """The waiting referrals of ``referrals``, each with ``position`` (1 is next on its service's list) by a
-    window over its service's list in ``WAITING_ORDER``: one sort, where counting the referrals ahead of each row
-    is quadratic (37 s for 30,000 waiting referrals). ``referrals`` must hold whole lists (scoped by service);
-    filtering on ``position`` keeps a page of each list."""
+def waiting_places(referrals: QuerySet[Referral], *, after: int = 0, up_to: int) -> dict[int, int]:
+    """Referral id → place (1 is next) of the waiting referrals of ``referrals`` placed after ``after`` and up to
+    ``up_to`` on their service's list: a window over each list in ``WAITING_ORDER`` along the partial index
+    ``referral_waiting_rank``, stopped after ``up_to`` (counting the referrals ahead of each row is quadratic: 37 s
+    for 30,000 waiting referrals). ``referrals`` must hold whole lists (scoped by service)."""
     order = [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in WAITING_ORDER]
-    return referrals.filter(status=ReferralStatus.WAITING).annotate(
+    ranked = referrals.filter(status=ReferralStatus.WAITING).annotate(
         position=Window(RowNumber(), partition_by=[F("service_id")], order_by=order)
     )
+    return dict(ranked.filter(position__gt=after, position__lte=up_to).values_list("pk", "position"))
 
 
 def waiting_positions(referrals: QuerySet[Referral]) -> dict[int, int]:

@@ -40,8 +40,8 @@ from opora.cases.intake.models import (
     private_storage,
 )
 from opora.cases.intake.selectors import (
-    ranked_waiting,
     undecided_referrals_in,
+    waiting_places,
     waiting_position,
     waiting_positions,
 )
@@ -130,21 +130,19 @@ def referral_waiting_list(request: HttpRequest) -> HttpResponse:
         services = services.filter(pk=one.pk)
         waiting = waiting.filter(service_id=one.pk)
     lengths = dict(waiting.order_by().values("service_id").annotate(n=Count("pk")).values_list("service_id", "n"))
-    ranked = ranked_waiting(waiting)
     page = None
     if one is not None:
         # The list's length is known: the page is a range of places, its rows read by place.
         page = Paginator(range(lengths.get(one.pk, 0)), WAITING_PAGE).get_page(request.GET.get("page"))
-        ranked = ranked.filter(position__gt=page.start_index() - 1, position__lte=page.end_index())
+        places = waiting_places(waiting, after=page.start_index() - 1, up_to=page.end_index())
     else:
-        ranked = ranked.filter(position__lte=WAITING_SHOWN)
+        places = waiting_places(waiting, up_to=WAITING_SHOWN)
     # The places along the index first (a few ms), then only those rows: ranking whole rows would read every
     # waiting referral of the organisation from the table.
-    places = dict(ranked.values_list("pk", "position"))
     rows = with_people(request, Referral.objects.filter(pk__in=list(places)).select_related("service"))
     by_service: dict[int, list[Referral]] = {}
     for referral in sorted(rows, key=lambda referral: (referral.service_id, places[referral.pk])):
-        referral.position = places[referral.pk]  # type: ignore[attr-defined]  # for the template
+        referral.position = places[referral.pk]  # for the template
         by_service.setdefault(referral.service_id, []).append(referral)
     lists = [(service, by_service.get(service.pk, []), lengths.get(service.pk, 0)) for service in services]
     context = {"lists": lists, "one": one, "page": page, "shown": WAITING_SHOWN}
