@@ -237,6 +237,7 @@ def shots(ids: dict[str, int]) -> list[Shot]:
         Shot("family", WORKER, f"/people/{person}/family/"),
         Shot("referrals", HEAD, "/referrals/"),
         Shot("referral-form", WORKER, "/referrals/new/"),
+        Shot("waiting", HEAD, "/referrals/waiting/"),
         Shot("case", WORKER, f"/cases/{case}/"),
         Shot("plan", WORKER, f"/plans/{plan}/"),
         Shot("my-tasks", WORKER, "/my-tasks/"),

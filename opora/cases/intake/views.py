@@ -123,9 +123,10 @@ def referral_waiting_list(request: HttpRequest) -> HttpResponse:
     service, or (``?service=``) one service's whole list, page by page."""
     services = with_open_cases(scope(request.user, Service.objects.all(), Perm.REFERRAL_VIEW)).order_by("name")
     waiting = _referrals(request).filter(status=ReferralStatus.WAITING)
-    one = chosen_service(request, services) if request.GET.get("service") else None
-    if request.GET.get("service") and one is None:
-        raise Http404
+    wanted = request.GET.get("service")
+    one = chosen_service(request, services) if wanted else None
+    if wanted and one is None:
+        raise Http404  # not a service the user may see, or not a number
     if one is not None:
         services = services.filter(pk=one.pk)
         waiting = waiting.filter(service_id=one.pk)
