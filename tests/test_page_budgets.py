@@ -98,6 +98,8 @@ def key_pages(register: Register) -> dict[str, tuple[str, int]]:
         "ui:home": (reverse("ui:home"), LIST_PAGE),
         "people list": (reverse("people:person_list"), LIST_PAGE),
         "people search": (reverse("people:person_list") + "?q=Колев", LIST_PAGE),
+        "people picker": (reverse("people:person_pick") + "?q=Колев", LIST_PAGE),
+        "referral form": (reverse("cases:referral_create") + "?q=Колев", LIST_PAGE),
         "family page": (reverse("people:person_family", args=[register.child.pk]), PERSON_PAGE),
         "referral list": (reverse("cases:referral_list"), LIST_PAGE),
         "waiting list": (reverse("cases:referral_waiting_list"), LIST_PAGE),

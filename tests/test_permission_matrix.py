@@ -110,6 +110,8 @@ EXPECTED: dict[str, Row] = {
     "organisation:staff_edit": Row(LOGIN, ADMIN_ONLY, ADMIN_ONLY),
     "people:person_list": Row(LOGIN, PEOPLE),
     "people:person_create": Row(LOGIN, PEOPLE),
+    # The people pickers' search: the people list's own, so its rows.
+    "people:person_pick": Row(LOGIN, PEOPLE),
     "people:person_detail": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "people:person_edit": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
     "people:person_family": Row(LOGIN, PEOPLE, OTHER_SERVICES_PEOPLE),
@@ -135,6 +137,7 @@ EXPECTED: dict[str, Row] = {
     "cases:case_transition": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # Another case manager or a changed team: the head of the service.
     "cases:case_team_edit": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
+    "cases:case_team_pick": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
     "cases:task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # The needs assessment, the support plan and reviews: read as the case; written by its workers; approved
     # by the head. The pages about a case take the case; the others a version of the document.
@@ -433,6 +436,7 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "cases:case_detail": lambda m, where: m.cases[where],
     "cases:case_transition": lambda m, where: m.cases[where],
     "cases:case_team_edit": lambda m, where: m.cases[where],
+    "cases:case_team_pick": lambda m, where: m.cases[where],
     "cases:task_complete": lambda m, where: m.tasks[where],
     "cases:case_assessment": lambda m, where: m.cases[where],
     "cases:case_plan": lambda m, where: m.cases[where],

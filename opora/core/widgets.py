@@ -9,8 +9,11 @@ browser must not offer her birthday or a date remembered from another record."""
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.forms.widgets import ChoiceWidget
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from opora.core.dates import DATE_FORMAT, TIME_FORMAT, split_datetime
@@ -94,3 +97,57 @@ class DateTimeInput(forms.Widget):
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return name not in data and name + TIME_SUFFIX not in data
+
+
+class PickerMixin:
+    """A choice of people (or staff) as a typeahead with chips, served by ``source`` (the URL name of an
+    endpoint answering ``?q=`` with ``{"results": [{"id", "label"}]}``, scoped as the list it comes from).
+
+    Without JavaScript it is what it replaces, made usable: a box to tick (or a radio button) for each one
+    chosen and each one the page's own "Find" offered. ``picker.js`` hides the boxes, shows the chosen as
+    chips and adds the ARIA 1.2 combobox; a pick ticks a box (adding one when the person was not offered), so
+    what is posted is the same either way and the server validates it against the field's whole queryset."""
+
+    use_fieldset = True
+    allow_multiple_selected: bool
+
+    def __init__(
+        self, source: str, *, params: dict[str, str] | None = None, attrs: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(attrs=attrs)  # type: ignore[call-arg]
+        self.source = source  # a URL name, or an address already made (``/cases/7/team/pick/``)
+        self.params = params or {}
+
+    def source_url(self) -> str:
+        url = self.source if self.source.startswith("/") else reverse(self.source)
+        return f"{url}?{urlencode(self.params)}" if self.params else url
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context(name, value, attrs)  # type: ignore[misc]
+        context["widget"]["source"] = self.source_url()
+        context["widget"]["multiple"] = self.allow_multiple_selected
+        return context
+
+
+PICKER_TEMPLATE = "core/widgets/picker.html"
+
+
+class PickMany(PickerMixin, forms.CheckboxSelectMultiple):
+    """Several people: chips, each removable."""
+
+    template_name = PICKER_TEMPLATE
+
+
+class PickOne(PickerMixin, forms.RadioSelect):
+    """One person (or none, where the field may stay empty): one chip, replaced by the next pick."""
+
+    template_name = PICKER_TEMPLATE
+
+
+def use_picker(field: forms.ChoiceField, picker: PickerMixin) -> None:
+    """Give ``field`` the ``picker`` for its widget, as the field would have made it (its choices, whether it
+    is required): a form whose queryset is only known in ``__init__`` sets its widget there too."""
+    assert isinstance(picker, ChoiceWidget)
+    picker.is_required = field.required
+    picker.choices = field.choices  # type: ignore[assignment]  # a model field's iterator: read when rendered
+    field.widget = picker

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from opora.core.forms import BirthDateField, DueDateField, IdChoiceField, LifeDateField, parse_id
 from opora.core.identifiers import egn_info, validate_lnch
 from opora.core.phones import format_phone, normalise_phone
+from opora.core.widgets import PickOne, use_picker
 from opora.organisation.models import Organisation, Service
 from opora.people.models import (
     Household,
@@ -52,13 +53,23 @@ class SettlementChoiceField(IdChoiceField):
 
 
 def show_choices(field: forms.ModelChoiceField, shown: QuerySet[Person] | list[Person], selected: Any = None) -> None:
-    """Offer only ``shown`` (at most MAX_CHOICES) in the select, and the selected one, while the field still
-    validates against its whole queryset: a choice among thousands is never rendered in full."""
+    """Offer only ``shown`` (at most MAX_CHOICES) and the selected one, while the field still validates
+    against its whole queryset: a choice among thousands is never rendered in full. A picker offers "no one"
+    only where the field may stay empty (a select always has its empty line)."""
     people = list(shown[:MAX_CHOICES])
     chosen = parse_id(selected)
     if chosen is not None and all(person.pk != chosen for person in people):
         people += list(field.queryset.filter(pk=chosen))  # type: ignore[union-attr]
-    field.widget.choices = [("", "---------"), *((person.pk, person_label(person)) for person in people)]
+    offered = [(person.pk, person_label(person)) for person in people]
+    if not isinstance(field.widget, PickOne):
+        field.widget.choices = [("", "---------"), *offered]
+    else:
+        field.widget.choices = offered if field.required else [("", _("No one")), *offered]
+
+
+def mother_candidates(people: QuerySet[Person]) -> QuerySet[Person]:
+    """Who may be an unborn child's mother, among ``people``: a born person, not a man."""
+    return people.exclude(kind=PersonKind.UNBORN).exclude(sex=Sex.MALE)
 
 
 def person_label(person: Person) -> str:
@@ -179,14 +190,17 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
     def _setup_mother(self, people: QuerySet[Person]) -> None:
         field = self.fields["mother"]
         assert isinstance(field, forms.ModelChoiceField)
-        candidates = people.exclude(kind=PersonKind.UNBORN).exclude(sex=Sex.MALE)
+        candidates = mother_candidates(people)
         if self.instance.pk is not None:
             candidates = candidates.exclude(pk=self.instance.pk)
         field.queryset = candidates
+        use_picker(field, PickOne("people:person_pick", params={"who": "mother"}))
         field.help_text = _(
-            "For an unborn child. Not in the list? Open the mother's page and choose “Register an expected child”."
+            "For an unborn child: type part of the mother's name. "
+            "Or open the mother's page and choose “Register an expected child”."
         )
-        show_choices(field, candidates.order_by("last_name", "first_name"), self["mother"].value())
+        # Offered: only the mother chosen (the picker finds the others; without script, the mother's page).
+        show_choices(field, [], self["mother"].value())
 
     def _setup_service(self, services: QuerySet[Service]) -> None:
         self.fields["service"] = IdChoiceField(
@@ -375,11 +389,11 @@ class RelationshipForm(ModelErrorsMixin, forms.ModelForm):
         field = self.fields["other"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = people.exclude(pk=person.pk)
-        shown: QuerySet[Person] | list[Person] = field.queryset.order_by("last_name", "first_name")
-        if query:
-            shown = rank_people(field.queryset, query, limit=MAX_CHOICES)
+        use_picker(field, PickOne("people:person_pick"))
+        # Without script the search above offers the people it finds; with it, the picker asks as one types.
+        shown = rank_people(field.queryset, query, limit=MAX_CHOICES) if query else []
         show_choices(field, shown, self["other"].value())
-        field.help_text = _("Narrow the list by typing part of a name in the search above.")
+        field.help_text = _("Type part of the name, or the EGN, and choose the person.")
         self.order_fields(["other", "direction", "kind", "start_date", "end_date"])
 
     def clean(self) -> dict[str, Any]:
@@ -408,11 +422,14 @@ class RelationshipEditForm(ModelErrorsMixin, forms.ModelForm):
 class HouseholdMemberForm(forms.Form):
     """Add the person to a household of their family, or to a new one."""
 
+    # The households of the person's relatives are a few: each is a choice to tap, not a list to scroll.
     household = IdChoiceField(
         queryset=Household.objects.none(),
         required=False,
         label=_("An existing household"),
-        help_text=_("A household of the person's relatives. Leave empty to create a new household."),
+        help_text=_("A household of the person's relatives, or a new one named below."),
+        widget=forms.RadioSelect,
+        empty_label=_("A new household"),
     )
     name = forms.CharField(
         label=_("Name of a new household"),

@@ -6,6 +6,7 @@ app_name = "people"
 
 urlpatterns = [
     path("people/", views.person_list, name="person_list"),
+    path("people/pick/", views.person_pick, name="person_pick"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),

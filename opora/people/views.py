@@ -12,7 +12,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -40,6 +40,8 @@ from opora.people.forms import (
     PersonMergeForm,
     RelationshipEditForm,
     RelationshipForm,
+    mother_candidates,
+    person_label,
 )
 from opora.people.links import offer_link
 from opora.people.models import Household, HouseholdMember, Person, PersonKind, PersonMerge, Relationship, Sex
@@ -59,6 +61,10 @@ from opora.people.services import person_merge as merge_records
 PAGE_SIZE = 50
 # A search shows at most this many people, best first.
 SEARCH_LIMIT = 200
+# A picker's list shows this many, best first: more is read by no one; a longer name narrows it.
+PICK_LIMIT = 15
+# The picker starts asking at this many letters (picker.js waits for as many): one letter finds everyone.
+PICK_MIN_LETTERS = 2
 
 
 def _people(request: HttpRequest, permission: str = Perm.PERSON_VIEW) -> QuerySet[Person]:
@@ -111,6 +117,22 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "can_register": _registering_services(request).exists(),
         },
     )
+
+
+@require(Perm.PERSON_VIEW)
+@require_http_methods(["GET"])
+def person_pick(request: HttpRequest) -> JsonResponse:
+    """What a people picker offers for what was typed: the people list's own search, scoped alike, as
+    ``{"results": [{"id", "label"}]}`` (a name and a birth year; never an identifier). ``?who=mother``
+    offers only those who may be a mother, as the person form does."""
+    query = request.GET.get("q", "").strip()[:100]
+    if len(query) < PICK_MIN_LETTERS:
+        return JsonResponse({"results": []})
+    people = _people(request)
+    if request.GET.get("who") == "mother":
+        people = mother_candidates(people)
+    found = rank_people(people, query, limit=PICK_LIMIT)
+    return JsonResponse({"results": [{"id": person.pk, "label": person_label(person)} for person in found]})
 
 
 def _registering_services(request: HttpRequest) -> QuerySet[Service]:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 from django.utils.functional import Promise
-from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Locator, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Locator, Page, ViewportSize
 from pytest_django.live_server_helper import LiveServer
 from pytest_playwright import CreateContextCallback
 
@@ -38,8 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # A phone as Chromium emulates it: the page's meta viewport is honoured and touch is on.
 PHONE_CONTEXT: dict[str, Any] = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 
@@ -253,3 +253,18 @@ def console_errors(page: Page) -> list[str]:
     page.on("console", collect)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
     return errors
+
+
+def pick(page: Page, field: str, typed: str, choose: str) -> None:
+    """Choose someone in a picker as a person would: type part of the name in the field's box (``field``:
+    the field's id, ``id_people``), wait for the list, click the option that holds ``choose``."""
+    box = page.locator(f"#{field}_search")
+    box.fill(typed)
+    options = page.locator(f"#{box.get_attribute('aria-controls')} [role=option]")
+    options.filter(has_text=choose).first.click()
+
+
+def chips(page: Page, field: str) -> list[str]:
+    """The names a picker shows as chosen, in order."""
+    picker = page.locator(f"[data-picker][data-id={field}]")
+    return [text.strip() for text in picker.locator(".chip span").all_inner_texts()]

@@ -35,7 +35,7 @@ from opora.deadlines.models import DeadlineRule
 from opora.deadlines.rules import Anchor, RuleCode
 from opora.organisation.models import Role
 from opora.people.models import Person
-from tests.browser.conftest import DESKTOP, bg, sign_in
+from tests.browser.conftest import DESKTOP, bg, pick, sign_in
 from tests.browser.test_accessibility import blocking_violations
 from tests.browser.test_csp import csp_errors
 from tests.casework import accept, approve, make_referral, save_assessment, save_plan
@@ -158,7 +158,7 @@ def test_1_the_social_worker_records_a_referral_received_weeks_ago(
 
     page.goto(f"{site}/referrals/")
     page.get_by_role("link", name=bg("Record a referral")).click()
-    page.locator("#id_people").select_option(str(martin.pk))
+    pick(page, "id_people", "Колев", "Мартин")
     page.locator("#id_source").select_option("child_protection")
     page.locator("#id_referring_institution").fill("ОЗД към ДСП Русе")
     received = (timezone.localtime() - datetime.timedelta(days=RECEIVED_DAYS_AGO)).replace(second=0, microsecond=0)

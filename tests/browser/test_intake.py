@@ -13,7 +13,7 @@ from pytest_playwright import CreateContextCallback
 from opora.cases.casework.models import Case, CaseState
 from opora.cases.intake.models import Referral
 from opora.organisation.models import Role
-from tests.browser.conftest import DESKTOP, bg, sign_in
+from tests.browser.conftest import DESKTOP, bg, pick, sign_in
 from tests.browser.test_accessibility import blocking_violations
 from tests.browser.test_csp import csp_errors
 from tests.casework import PDF
@@ -31,7 +31,7 @@ def choose_file(page: Page) -> None:
 def test_the_head_records_a_referral_and_accepts_it_into_a_case(
     new_context: CreateContextCallback, site: str, world: World
 ) -> None:
-    martin = make_person(world.own, "Мартин", "Колев", middle_name="Стоянов")
+    make_person(world.own, "Мартин", "Колев", middle_name="Стоянов")
     context = new_context(**DESKTOP_CONTEXT)
     page = context.new_page()
     errors: list[str] = []
@@ -41,7 +41,7 @@ def test_the_head_records_a_referral_and_accepts_it_into_a_case(
 
     page.goto(f"{site}/referrals/")
     page.get_by_role("link", name=bg("Record a referral")).click()
-    page.locator("#id_people").select_option(str(martin.pk))
+    pick(page, "id_people", "Колев", "Мартин")
     page.locator("#id_source").select_option("child_protection")
     page.locator("#id_referring_institution").fill("ОЗД към ДСП Русе")
     page.locator("#id_home_municipality").fill("Русе")
@@ -87,13 +87,13 @@ def test_the_head_records_a_referral_and_accepts_it_into_a_case(
 def test_a_child_who_comes_alone_leaves_a_task_on_the_home_page_until_it_is_done(
     new_context: CreateContextCallback, site: str, world: World
 ) -> None:
-    viktoria = make_person(world.own, "Виктория", "Маринова", sex="female", birth_date=datetime.date(2012, 2, 1))
+    make_person(world.own, "Виктория", "Маринова", sex="female", birth_date=datetime.date(2012, 2, 1))
     context = new_context(**DESKTOP_CONTEXT)
     page = context.new_page()
     sign_in(context, site, world.users[Role.SOCIAL_WORKER])
 
     page.goto(f"{site}/referrals/new/")
-    page.locator("#id_people").select_option(str(viktoria.pk))
+    pick(page, "id_people", "Виктория", "Виктория Маринова")
     page.locator("input[name=kind][value=request]").check()
     page.locator("#id_source").select_option("self")
     page.locator("#id_home_municipality").fill("Русе")

@@ -20,7 +20,7 @@ from pytest_playwright import CreateContextCallback
 from opora.accounts.models import User
 from opora.organisation.models import Role
 from opora.people.models import IdentityKind, Person, PersonKind, PersonMerge, RelationshipKind
-from tests.browser.conftest import DESKTOP, bg, reauthenticate, sign_in, submit
+from tests.browser.conftest import DESKTOP, bg, pick, reauthenticate, sign_in, submit
 from tests.browser.test_accessibility import blocking_violations
 from tests.browser.test_administration import assert_error_next_to
 from tests.browser.test_csp import csp_errors
@@ -99,9 +99,7 @@ def register_the_boy_again(page: Page, site: str, survivor: Person, violations: 
 def add_his_mother(page: Page, mother: Person) -> None:
     """On the new record, the social worker records the boy's mother."""
     page.get_by_role("link", name=bg("Add a relation")).click()
-    page.locator("#relation-q").fill("Колева")
-    page.get_by_role("button", name=bg("Find")).click()
-    page.locator("#id_other").select_option(str(mother.pk))
+    pick(page, "id_other", "Колева", str(mother))
     page.locator("#id_kind").select_option(RelationshipKind.MOTHER)
     assert submit(page, page.get_by_role("button", name=bg("Add"))) == 302
     expect(page.get_by_role("heading", level=1)).to_have_text(DUPLICATE)

@@ -15,7 +15,7 @@ from opora.core.forms import (
     IdMultipleChoiceField,
     PastDateTimeField,
 )
-from opora.core.widgets import DateTimeInput
+from opora.core.widgets import DateTimeInput, PickMany, use_picker
 
 
 class NotifiedAtField(PastDateTimeField):
@@ -30,16 +30,18 @@ class CaseTeamForm(forms.Form):
         label=_("Multidisciplinary team"),
         queryset=User.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Who works on the case with the case manager."),
+        help_text=_("Who works on the case with the case manager: type part of a name and choose."),
     )
 
-    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, staff: QuerySet[User], pick_url: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("case_manager", "team"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = staff
+        # Without script every one of the staff is a box to tick (a service's staff are tens); the picker
+        # (``pick_url``, the staff of the case's services) hides them behind chips.
+        use_picker(self.fields["team"], PickMany(pick_url))  # type: ignore[arg-type]
 
 
 class CaseMoveForm(forms.Form):

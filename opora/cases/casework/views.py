@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -68,7 +68,12 @@ def case_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The head of service names another case manager or changes the team."""
     case = get_for_user_or_404(request, Case.objects.select_related("case_manager"), Perm.CASE_APPROVE, pk=pk)
     initial = {"case_manager": case.case_manager_id, "team": list(case.team.values_list("pk", flat=True))}
-    form = CaseTeamForm(request.POST or None, initial=initial, staff=staff_to_choose(request, *case.services.all()))
+    form = CaseTeamForm(
+        request.POST or None,
+        initial=initial,
+        staff=staff_to_choose(request, *case.services.all()),
+        pick_url=reverse("cases:case_team_pick", args=[case.pk]),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case_team_change(
@@ -83,6 +88,31 @@ def case_team_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The case's team has been saved."))
             return redirect("cases:case_detail", pk=case.pk)
     return render(request, "cases/case_team_form.html", {"case": case, "form": form})
+
+
+# A team picker's list shows this many staff, best first.
+TEAM_PICK_LIMIT = 15
+
+
+@require(Perm.CASE_APPROVE)
+@require_http_methods(["GET"])
+def case_team_pick(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the team picker offers for what was typed: the staff of the case's services (those the team form
+    accepts), each word typed the beginning of one of their names, in any case and alphabet's case folding.
+    A service's staff are tens, so they are matched here rather than by the database (SQLite folds only
+    Latin letters)."""
+    case = get_for_user_or_404(request, Case.objects.all(), Perm.CASE_APPROVE, pk=pk)
+    words = request.GET.get("q", "").casefold().split()[:5]
+    if not words:
+        return JsonResponse({"results": []})
+    found = []
+    for person in staff_to_choose(request, *case.services.all()):
+        names = f"{person.get_full_name()} {person.username}".casefold().split()
+        if all(any(name.startswith(word[:50]) for name in names) for word in words):
+            found.append({"id": person.pk, "label": str(person)})
+            if len(found) == TEAM_PICK_LIMIT:
+                break
+    return JsonResponse({"results": found})
 
 
 # --- Cases ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from opora.core.forms import (
     PastDateTimeField,
     parse_ids,
 )
-from opora.core.widgets import DateTimeInput
+from opora.core.widgets import DateTimeInput, PickMany
 from opora.organisation.models import Service
 from opora.people.forms import MAX_CHOICES, person_label
 from opora.people.models import Person
@@ -102,7 +102,7 @@ class ReferralForm(forms.ModelForm):
         widgets = {
             "kind": forms.RadioSelect,
             "received_at": DateTimeInput(),
-            "people": forms.SelectMultiple(attrs={"size": 8}),
+            "people": PickMany("people:person_pick"),
             "reasons": forms.Textarea(attrs={"rows": 4}),
             "preliminary_assessment": forms.Textarea(attrs={"rows": 6}),
             "preliminary_assessment_file": forms.FileInput(
@@ -137,13 +137,14 @@ class ReferralForm(forms.ModelForm):
         people_field = self.fields["people"]
         assert isinstance(people_field, forms.ModelMultipleChoiceField)
         people_field.queryset = people
-        shown = rank_people(people, query, limit=MAX_CHOICES) if query else people.order_by("last_name", "first_name")
+        # Without script the search above offers the people it finds; with it, the picker asks as one types.
+        shown = rank_people(people, query, limit=MAX_CHOICES) if query else []
         selected = self["people"].value() if self.is_bound else preselected
         if not self.is_bound and preselected:
             self.initial["people"] = preselected
         offer_people(people_field, shown, selected)
         people_field.help_text = _(
-            "Narrow the list by typing part of a name in the search above; hold Ctrl to choose several. "
+            "Type part of a name, or the EGN, and choose each child and family member. "
             "Someone not yet registered is registered first under People."
         )
         if not self.is_bound:
