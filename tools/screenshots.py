@@ -51,6 +51,9 @@ class Shot:
     user: str
     path: str
     centre: str = ""  # a CSS selector to scroll to the middle of the window first
+    # Typed into a picker's box (its id, what to type) before the picture: the first typed is chosen (a
+    # chip), the last is left with its list open.
+    typed: tuple[tuple[str, str], ...] = ()
 
 
 def setup_django(var_dir: Path) -> None:
@@ -236,7 +239,12 @@ def shots(ids: dict[str, int]) -> list[Shot]:
         Shot("person-form", WORKER, f"/people/{person}/edit/", centre="#id_birth_date"),  # typed дд.мм.гггг
         Shot("family", WORKER, f"/people/{person}/family/"),
         Shot("referrals", HEAD, "/referrals/"),
-        Shot("referral-form", WORKER, "/referrals/new/"),
+        Shot(
+            "referral-form",
+            WORKER,
+            "/referrals/new/",
+            typed=(("#id_people_search", "Мартин"), ("#id_people_search", "Кол")),
+        ),
         Shot("waiting", HEAD, "/referrals/waiting/"),
         Shot("case", WORKER, f"/cases/{case}/"),
         Shot("plan", WORKER, f"/plans/{plan}/"),
@@ -320,6 +328,11 @@ def photograph(base: str, todo: list[Shot], out: Path) -> list[Path]:
                         status = answer.status if answer else "no answer"
                         raise SystemExit(f"{shot.path} as {username}: {status} at {page.url}")
                     page.evaluate("document.fonts.ready")
+                    for number, (box, text) in enumerate(shot.typed, start=1):
+                        page.locator(box).press_sequentially(text, delay=20)
+                        page.locator("[role=listbox] [role=option]").first.wait_for()
+                        if number < len(shot.typed):
+                            page.locator("[role=listbox] [role=option]").first.click()
                     if shot.centre:
                         page.locator(shot.centre).evaluate("element => element.scrollIntoView({block: 'center'})")
                     path = out / f"{shot.name}-{size}.png"
