@@ -30,6 +30,7 @@ from tests.conftest import World, make_person
 CASE_PAGE = 12
 PERSON_PAGE = 10
 LIST_PAGE = 8
+SEARCH_PAGE = 12
 # Pages above the budget, held where they are (a query more fails the test): none any more.
 HELD_AT: dict[str, int] = {}
 ROLES = [Role.ADMINISTRATOR, Role.SOCIAL_WORKER]
@@ -98,6 +99,8 @@ def key_pages(register: Register) -> dict[str, tuple[str, int]]:
         "ui:home": (reverse("ui:home"), LIST_PAGE),
         "people list": (reverse("people:person_list"), LIST_PAGE),
         "people search": (reverse("people:person_list") + "?q=Колев", LIST_PAGE),
+        # People, referrals and cases: the people search once, then a query each, and their people.
+        "search page": (reverse("ui:search") + "?q=Колев", SEARCH_PAGE),
         "people picker": (reverse("people:person_pick") + "?q=Колев", LIST_PAGE),
         "referral form": (reverse("cases:referral_create") + "?q=Колев", LIST_PAGE),
         "family page": (reverse("people:person_family", args=[register.child.pk]), PERSON_PAGE),

@@ -92,6 +92,8 @@ OTHER_SERVICES_HEADS = by_role(403, administrator=200, head=404)
 EXPECTED: dict[str, Row] = {
     # --- Opora's own pages ---
     "ui:home": Row(LOGIN, by_role(200)),
+    # Every role may search; each kind of record is asked only of the roles that may see it.
+    "ui:search": Row(LOGIN, by_role(200)),
     "core:healthz": Row(200, by_role(200)),  # public on purpose: the load balancer's probe, no data
     "organisation:organisation_edit": Row(LOGIN, ADMIN_ONLY),
     "organisation:role_policies": Row(LOGIN, ADMIN_ONLY),

@@ -13,6 +13,7 @@ class CasesConfig(AppConfig):
         from opora.cases.casework import hooks
         from opora.cases.casework.models import Case, CaseTask, CaseTransition
         from opora.cases.family import cases_of
+        from opora.cases.find import find_cases, find_referrals
         from opora.cases.intake.models import PersonLink, Referral, TriageDecision
         from opora.cases.panels import home_tasks
         from opora.cases.planning.models import (
@@ -28,7 +29,7 @@ class CasesConfig(AppConfig):
         from opora.cases.planning.selectors import case_page_prefetch, documents_of
         from opora.cases.planning.services import check_documents
         from opora.people import records
-        from opora.ui.registry import flag, home_panel, menu_entry
+        from opora.ui.registry import flag, home_panel, menu_entry, search_provider
 
         # The time limits read the facts of cases and tasks here, and show their part of a case's page through
         # the contract (opora.core.due_facts): neither app imports the other.
@@ -51,6 +52,11 @@ class CasesConfig(AppConfig):
             "cases", label=_("Cases"), url_name="cases:case_list", order=300, permission=Perm.CASE_VIEW, group="cases"
         )
         flag("case_work", Perm.CASE_WORK)
+        # The header's search: referrals and cases by number, by document number and by their people.
+        search_provider(
+            "referrals", label=_("Referrals"), order=200, permission=Perm.REFERRAL_VIEW, search=find_referrals
+        )
+        search_provider("cases", label=_("Cases"), order=300, permission=Perm.CASE_VIEW, search=find_cases)
 
         # Planning fills case work's hooks: what a move asks of the documents, and what the case page shows of
         # them (case work imports no other package of the app).

@@ -11,8 +11,9 @@ class PeopleConfig(AppConfig):
 
         from opora.access import Perm
         from opora.audit.registry import register
+        from opora.people.find import find_people
         from opora.people.search_index import after_migrate
-        from opora.ui.registry import menu_entry
+        from opora.ui.registry import menu_entry, search_provider
 
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="people_search_index")
         from opora.people.models import Household, HouseholdMember, Person, PersonMerge, Relationship
@@ -38,3 +39,4 @@ class PeopleConfig(AppConfig):
             permission=Perm.PERSON_VIEW,
             group="people",
         )
+        search_provider("people", label=_("People"), order=100, permission=Perm.PERSON_VIEW, search=find_people)

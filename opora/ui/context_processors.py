@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from opora.access import has_permission, memberships
-from opora.ui.registry import FLAGS, GROUPS, MENU
+from opora.ui.registry import FLAGS, GROUPS, MENU, SEARCH
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -14,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles the permission checks read anyway, so the shell costs no query."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": {}, "menu": [], "menu_groups": [], "user_roles": []}
+        return {"nav": {}, "menu": [], "menu_groups": [], "user_roles": [], "can_search": False}
     entries = [
         entry
         for entry in sorted(MENU.values(), key=lambda entry: entry.order)
@@ -46,6 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for group in groups
     ]
     return {
+        # The header's search box, for whoever may ask at least one of the search providers.
+        "can_search": any(has_permission(user, provider.permission) for provider in SEARCH.values()),
         "nav": nav,
         "menu": menu,
         "menu_groups": [group for group in menu_groups if group["entries"]],

@@ -6,6 +6,10 @@ an entry or a panel among those of the other apps (the gaps leave room for the a
 
 The menu is grouped as a social worker thinks of her day: her own work, people, intake, cases and the
 organisation (``GROUPS``); every entry names its group, and a group with no entry for the user is not shown.
+
+The header's search box asks every search provider the user's roles allow (``SEARCH``): each app finds its
+own records (people, referrals, cases, and later groups or documents) through its own scoped reads, and the
+search page shows what each found under the provider's label.
 """
 
 from collections.abc import Callable
@@ -43,7 +47,32 @@ class HomePanel:
     context: Callable[[HttpRequest], dict[str, Any] | None]  # None: nothing to show
 
 
+@dataclass(frozen=True)
+class SearchHit:
+    title: str
+    url: str
+    detail: str = ""  # one line under the title: a birth year, a service, a state (never an identifier)
+
+
+@dataclass(frozen=True)
+class SearchFound:
+    hits: list[SearchHit]
+    more: bool  # more were found than ``hits`` shows
+    all_url: str | None = None  # the provider's own list, filtered by what was typed
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    name: str
+    label: str | Promise
+    order: int
+    permission: str
+    # (request, what was typed, at most how many hits) → what was found, scoped to the user.
+    search: Callable[[HttpRequest, str, int], SearchFound]
+
+
 MENU: dict[str, MenuEntry] = {}
+SEARCH: dict[str, SearchProvider] = {}
 GROUPS: dict[str, MenuGroup] = {}
 HOME_PANELS: dict[str, HomePanel] = {}
 # Names a template asks as ``nav.<name>`` that are not menu entries: name → permission.
@@ -85,3 +114,15 @@ def home_panel(
 def flag(name: str, permission: str) -> None:
     """Let templates ask ``nav.<name>``: whether the user holds ``permission`` anywhere."""
     FLAGS[name] = permission
+
+
+def search_provider(
+    name: str,
+    *,
+    label: str | Promise,
+    order: int,
+    permission: str,
+    search: Callable[[HttpRequest, str, int], SearchFound],
+) -> None:
+    """Let the header's search find an app's records: ``search`` answers for one user and one text."""
+    SEARCH[name] = SearchProvider(name, label, order, permission, search)
