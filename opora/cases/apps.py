@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
         from opora.access import Perm
         from opora.audit.registry import register
         from opora.cases import due_facts
-        from opora.cases.casework import hooks
+        from opora.cases.casework import hooks, timeline
         from opora.cases.casework.models import Case, CaseTask, CaseTransition
         from opora.cases.family import cases_of
         from opora.cases.find import find_cases, find_referrals
@@ -26,7 +26,7 @@ class CasesConfig(AppConfig):
             PlanReview,
             SupportPlan,
         )
-        from opora.cases.planning.selectors import case_page_prefetch, documents_of
+        from opora.cases.planning.selectors import case_page_prefetch, documents_of, register_timeline
         from opora.cases.planning.services import check_documents
         from opora.people import records
         from opora.ui.registry import flag, home_panel, menu_entry, search_provider
@@ -62,6 +62,9 @@ class CasesConfig(AppConfig):
         # them (case work imports no other package of the app).
         hooks.check_moves_with("planning", check_documents)
         hooks.case_page_part("planning", prefetch=case_page_prefetch, context=documents_of)
+        # The case's timeline: case work's moves and tasks, planning's documents and reviews.
+        timeline.register()
+        register_timeline()
 
         register(Referral, organisation=lambda referral: referral.service.organisation_id)
         register(PersonLink, organisation=lambda link: link.service.organisation_id)

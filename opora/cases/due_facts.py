@@ -22,7 +22,7 @@ from django.utils import timezone
 from opora.access import Perm, scope
 from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
 from opora.cases.models import PlanReview, Referral
-from opora.cases.sections import case_section, provide_review_due
+from opora.cases.sections import case_section, provide_next_due, provide_review_due
 from opora.core.due_facts import (
     CaseFacts,
     CasePagePart,
@@ -349,6 +349,8 @@ def _on_case_page(part: CasePagePart) -> None:
     """What the time limits show on a case's page becomes a section of it, and the plan's review date."""
     case_section(part.name, template=part.template, order=part.order, context=part.context)
     provide_review_due(part.review_due)
+    if part.next_due is not None:
+        provide_next_due(part.next_due)
 
 
 def register() -> None:

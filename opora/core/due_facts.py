@@ -244,6 +244,8 @@ class CasePagePart:
     order: int
     context: Callable[[HttpRequest, Any], dict[str, Any] | None]
     review_due: Callable[[Any], datetime.date | None]
+    # The case's next due item, for the page's header (its title, due_at, whole_day, overdue); None: none.
+    next_due: Callable[[Any], Any] | None = None
 
 
 _parts: list[CasePagePart] = []

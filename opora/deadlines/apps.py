@@ -11,7 +11,7 @@ class DeadlinesConfig(AppConfig):
         from opora.audit.registry import register
         from opora.core.due_facts import CasePagePart, on_due_facts_changed, referral_recorded, show_on_case_page
         from opora.deadlines import stored
-        from opora.deadlines.case_page import deadlines_section, review_due_on_page
+        from opora.deadlines.case_page import deadlines_section, next_due_on_page, review_due_on_page
         from opora.deadlines.context_processors import notifications
         from opora.deadlines.intake import start_intake_tasks
         from opora.deadlines.models import DeadlineRule
@@ -31,6 +31,7 @@ class DeadlinesConfig(AppConfig):
                 order=100,
                 context=deadlines_section,
                 review_due=review_due_on_page,
+                next_due=next_due_on_page,
             )
         )
 

@@ -49,3 +49,8 @@ def next_review_due(case: Any, items: Sequence[DueItem] | None = None) -> dateti
 def review_due_on_page(case: Any) -> datetime.date | None:
     """The review date a case's page names, from the due items its section shows."""
     return next_review_due(case, due_now(case))
+
+
+def next_due_on_page(case: Any) -> DueItem | None:
+    """What the case's header names as due next: the earliest of the items its section shows."""
+    return min(due_now(case), key=lambda item: item.due_at, default=None)

@@ -419,14 +419,18 @@ def test_10_the_head_closes_the_case_with_its_outcome_after_forgetting_it(story:
     page.goto(f"{site}/cases/{case.pk}/")
     summary = "Мартин ходи редовно на училище; майката посещава групата за родители."
 
-    page.get_by_label(bg("Reason or note")).fill(summary)
-    move_button(page, CaseState.CLOSED).click()
+    # Closing is its own page, asking only the outcome and the summary.
+    page.get_by_role("link", name=bg("Close the case…")).click()
+    expect(page.locator("main form .field")).to_have_count(2)
+    summary_box = page.get_by_label(bg("Summary of the work and why the case closes"))
+    summary_box.fill(summary)
+    page.get_by_role("button", name=bg("Close the case")).click()
     expect(page.locator("#id_outcome_error")).to_contain_text(bg("Choose the outcome of the case."))
-    expect(page.get_by_label(bg("Reason or note"))).to_have_value(summary)
+    expect(summary_box).to_have_value(summary)
     case.refresh_from_db()
     assert case.state == CaseState.SUPPORT
     page.get_by_label(bg("Outcome")).select_option(CaseOutcome.GOALS_ACHIEVED.value)
-    move_button(page, CaseState.CLOSED).click()
+    page.get_by_role("button", name=bg("Close the case")).click()
 
     expect(page.locator("main [role=status]")).to_contain_text(
         bg("The case has moved to “%(state)s”.") % {"state": bg(CaseState.CLOSED.label)}

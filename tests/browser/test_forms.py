@@ -137,14 +137,14 @@ def test_moving_a_case_sums_up_its_errors(
     page: Page, site: str, world: World, case: Case, console_errors: list[str]
 ) -> None:
     sign_in(page.context, site, head(world))
-    page.goto(f"{site}/cases/{case.pk}/")
-    page.get_by_label(bg("Reason or note")).fill("Семейството се премести.")
-    closed = bg("Move to “%(label)s”") % {"label": bg(CaseState.CLOSED.label)}
+    page.goto(f"{site}/cases/{case.pk}/move/?to=closed")
+    summary = page.get_by_label(bg("Summary of the work and why the case closes"))
+    summary.fill("Семейството се премести.")
 
-    assert submit(page, page.get_by_role("button", name=closed)) == 200
+    assert submit(page, page.get_by_role("button", name=bg("Close the case"))) == 200
 
     assert summed_up(page) == ["id_outcome"]
-    expect(page.get_by_label(bg("Reason or note"))).to_have_value("Семейството се премести.")
+    expect(summary).to_have_value("Семейството се премести.")
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
     assert csp_errors(console_errors) == []

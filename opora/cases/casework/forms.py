@@ -71,12 +71,35 @@ class CaseMoveForm(forms.Form):
         help_text=_("Required to close the case; the reason above is then its summary."),
     )
 
-    def __init__(self, *args: Any, state: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, state: str, to: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if state != CaseState.CLOSED:
             del self.fields["override_reason"]
         if CaseState.CLOSED not in CASE_MOVES[state]:
             del self.fields["outcome"]
+        if to in MOVES_WITH_THEIR_OWN_PAGE:
+            self._only_for(to)
+
+    def _only_for(self, to: str) -> None:
+        """The page of one move asks only what it needs: closing, the outcome and its summary; reopening,
+        why (and, when the service is full, why beyond capacity). The service says what is missing."""
+        self.fields["to"].widget = forms.HiddenInput()
+        self.initial["to"] = to
+        reason = self.fields["reason"]
+        if to == CaseState.CLOSED:
+            reason.label = _("Summary of the work and why the case closes")
+            reason.help_text = _("It stays in the case's timeline.")
+            self.fields.pop("override_reason", None)
+            self.fields["outcome"].help_text = ""
+            self.order_fields(["outcome", "reason"])
+        else:
+            reason.label = _("Why the case reopens")
+            reason.help_text = ""
+            self.fields.pop("outcome", None)
+
+
+# A move that asks for more than the press of a button has a page of its own (the others are one button each).
+MOVES_WITH_THEIR_OWN_PAGE = (CaseState.CLOSED, CaseState.REOPENED)
 
 
 class TaskCompleteForm(forms.Form):

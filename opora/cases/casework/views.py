@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from opora.access import (
@@ -25,13 +26,14 @@ from opora.access import (
     scope,
 )
 from opora.accounts.models import User
-from opora.cases.casework.forms import CaseMoveForm, CaseTeamForm, TaskCompleteForm
+from opora.cases.casework.forms import MOVES_WITH_THEIR_OWN_PAGE, CaseMoveForm, CaseTeamForm, TaskCompleteForm
 from opora.cases.casework.hooks import page_context, page_prefetches
 from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
 from opora.cases.casework.selectors import case_staff
 from opora.cases.casework.services import case_move, case_team_change, may_move, may_work_on_documents, moves_of
 from opora.cases.casework.services import task_complete as mark_task_done
-from opora.cases.sections import sections_of
+from opora.cases.casework.timeline import timeline_page
+from opora.cases.sections import next_due, sections_of
 from opora.core.forms import parse_id
 from opora.core.pagination import capped_page
 from opora.organisation.models import Service
@@ -178,54 +180,83 @@ def _case_for_page(request: HttpRequest, pk: int, permission: str) -> Case:
     )
 
 
-def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm) -> HttpResponse:
+# The case's page is a workspace of tabs, each an address of its own (``?tab=``) that reads only what it shows.
+CASE_TABS = {
+    "overview": gettext_lazy("Overview"),
+    "documents": gettext_lazy("Assessment and plan"),
+    "tasks": gettext_lazy("Tasks"),
+    "timeline": gettext_lazy("Timeline"),
+}
+
+
+def _case_tab(request: HttpRequest) -> str:
+    tab = request.GET.get("tab", "overview")
+    return tab if tab in CASE_TABS else "overview"
+
+
+def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm, tab: str = "overview") -> HttpResponse:
     user = acting_user(request)
     referral = case.referral
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "case": case,
-            "people": people_of(request, case),
+    moves = [(state, CaseState(state).label) for state in moves_of(case) if may_move(user, case, state)]
+    context: dict[str, Any] = {
+        "case": case,
+        "tab": tab,
+        "tabs": list(CASE_TABS.items()),
+        "people": people_of(request, case),
+        "next_due": next_due(case) if case.is_open else None,
+        "moves": moves,
+        "moves_with_a_page": MOVES_WITH_THEIR_OWN_PAGE,
+        "can_work": has_permission_on(user, Perm.CASE_WORK, case),
+        "can_write_documents": may_work_on_documents(user, case),
+        "form": form,
+    }
+    if tab == "overview":
+        context |= {
             "services": case.services.all(),
             "team": case.team.all(),
             "transitions": case.transitions.all(),
-            "tasks": scope(user, CaseTask.objects.filter(case=case), Perm.CASE_VIEW)
-            .select_related("done_by", "assigned_to", "service")
-            .order_by("done_at", "due_at", "pk"),
-            "moves": [(state, CaseState(state).label) for state in moves_of(case) if may_move(user, case, state)],
             "referral": referral if referral and case.referral_in_scope else None,  # type: ignore[attr-defined]
-            "can_work": has_permission_on(user, Perm.CASE_WORK, case),
-            "can_write_documents": may_work_on_documents(user, case),
             "can_change_team": case.is_open and has_permission_on(user, Perm.CASE_APPROVE, case),
-            "form": form,
             # What the apps built on cases show here (the time limits' next due dates).
             "sections": sections_of(request, case),
-            # What the packages built on case work show here (planning: the assessment, the plan, the reviews).
-            **page_context(case),
-        },
-    )
+        }
+    if tab in ("overview", "tasks"):
+        context["tasks"] = (
+            scope(user, CaseTask.objects.filter(case=case), Perm.CASE_VIEW)
+            .select_related("done_by", "assigned_to", "service")
+            .order_by("done_at", "due_at", "pk")
+        )
+    if tab in ("overview", "documents"):
+        # What the packages built on case work show here (planning: the assessment, the plan, the reviews).
+        context |= page_context(case)
+    if tab == "timeline":
+        context["timeline"] = timeline_page(case, user, parse_id(request.GET.get("page")) or 1)
+    return render(request, "cases/case_detail.html", context)
 
 
 @require(Perm.CASE_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for_page(request, pk, Perm.CASE_VIEW)
-    return _case_page(request, case, CaseMoveForm(state=case.state))
+    return _case_page(request, case, CaseMoveForm(state=case.state), _case_tab(request))
 
 
 @require(Perm.CASE_WORK)
 @require_http_methods(["GET", "POST"])
 def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move the case to the state of the button pressed. A refused move comes back on the case's page with
-    the reason, and the text typed kept."""
+    """Move the case to the state of the button pressed. A move that asks for more than the button (closing:
+    the outcome; reopening: why) has a page of its own (``?to=closed``) asking only that. A refused move comes
+    back with the reason next to its field, and the text typed kept."""
     case = _case_for_page(request, pk, Perm.CASE_WORK)
-    form = CaseMoveForm(request.POST or None, state=case.state)
+    user = acting_user(request)
+    to = (request.POST if request.method == "POST" else request.GET).get("to", "")
+    own_page = to in MOVES_WITH_THEIR_OWN_PAGE and to in moves_of(case) and may_move(user, case, to)
+    form = CaseMoveForm(request.POST or None, state=case.state, to=to if own_page else None)
     if request.method == "POST" and form.is_valid():
         try:
             transition = case_move(
                 case=case,
                 to=form.cleaned_data["to"],
-                by=acting_user(request),
+                by=user,
                 reason=form.cleaned_data["reason"],
                 override_reason=form.cleaned_data.get("override_reason", ""),
                 outcome=form.cleaned_data.get("outcome", ""),
@@ -238,6 +269,12 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 _("The case has moved to “%(state)s”.") % {"state": transition.get_to_state_display()},
             )
             return redirect("cases:case_detail", pk=case.pk)
+    if own_page:
+        return render(
+            request,
+            "cases/case_move.html",
+            {"case": case, "form": form, "to": to, "to_label": CaseState(to).label, "people": people_of(request, case)},
+        )
     return _case_page(request, case, form)
 
 
