@@ -16,10 +16,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from opora.access import Perm, scope, service_ids_with
 from opora.accounts.models import User
-from opora.core.due_facts import RecordLabel, due_facts_provider
+from opora.core.due_facts import RecordLabel, ServiceDue, due_facts_provider
 from opora.deadlines.engine import (
     DueItem,
     RuleValue,
@@ -31,6 +32,7 @@ from opora.deadlines.engine import (
 )
 from opora.deadlines.models import DeadlineRule, Notification, StoredDueItem, rules_version
 from opora.deadlines.remembered import remember_rule_values, remembered_rule_values
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Membership, Role, Service
 
 # --- The organisation's values ---------------------------------------------------------------------------
@@ -131,6 +133,52 @@ def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
     cases = Q(case__in=_open_cases(user, mine=True)) | Q(case__in=_open_cases(user, Perm.CASE_APPROVE))
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True))
     return overdue.filter(_theirs(user, cases, led))
+
+
+def end_of_week(now: datetime.datetime) -> datetime.datetime:
+    """The end of the calendar week of ``now`` (the Monday after it, at midnight in Sofia)."""
+    today = timezone.localdate(now)
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time()))
+
+
+def due_this_week(items: QuerySet[StoredDueItem], now: datetime.datetime) -> QuerySet[StoredDueItem]:
+    """Of ``items``, those not yet past their time that fall due by the end of this week."""
+    return items.filter(due_at__gte=now, due_at__lt=end_of_week(now))
+
+
+def my_due_counts(user: Any, now: datetime.datetime) -> dict[str, int]:
+    """For the start page: how many of the worker's own items ("My tasks") fall due this week, and how many
+    items the "Overdue" page lists for them; three queries (``my_due`` asks first whether they have cases)."""
+    return {
+        "week": due_this_week(my_due(user, now), now).count(),
+        "overdue": overdue_due(user, now).count(),
+    }
+
+
+def service_due(user: Any, service_ids: list[int], now: datetime.datetime) -> dict[int, ServiceDue]:
+    """Service id → the items of ``service_ids`` past their time and the open cases whose support plan is past
+    its time limit, as the "Overdue" page lists them for ``user`` (filtered by service, and by the plan's
+    limit): one query grouped by the stored services (as ``tally``)."""
+    wanted = set(service_ids)
+    overdue: dict[int, int] = defaultdict(int)
+    plans: dict[int, int] = defaultdict(int)
+    grouped = overdue_due(user, now).order_by().values_list("service_ids", "code").annotate(n=Count("pk"))
+    for ids, code, n in grouped:
+        for service_id in set(ids) & wanted:
+            overdue[service_id] += n
+            if code == RuleCode.SUPPORT_PLAN:
+                plans[service_id] += n
+    page = reverse("deadlines:overdue")
+    return {
+        service_id: ServiceDue(
+            overdue=overdue[service_id],
+            overdue_url=f"{page}?service={service_id}",
+            plans_late=plans[service_id],
+            plans_late_url=f"{page}?service={service_id}&rule={RuleCode.SUPPORT_PLAN.value}",
+        )
+        for service_id in wanted
+    }
 
 
 @dataclass(frozen=True)
