@@ -1,5 +1,5 @@
 """Each key page has a query budget that holds at 5 and at 50 rows (issue 8): the case page at most 12
-queries, the person page at most 10, every list at most 8 (the start page 12, with its panels), as the
+queries, the person page at most 10, every list at most 8 (the start page 11, with its panels), as the
 administrator and as a worker.
 
 The rows are what the page lists: the people, referrals, cases and tasks of the register for a list; a
@@ -33,8 +33,8 @@ PERSON_PAGE = 10
 LIST_PAGE = 8
 # The start page is a list (its tasks) and the panels of each role (issue 9), a fixed number of queries each
 # however many rows: the caseload by state (1), the due dates of the week and overdue (1), the services'
-# places taken, waiting lists and what is overdue (3) — the administrator's 12 at most.
-HOME_PAGE = 12
+# places taken, waiting lists and what is overdue (3): the administrator's 11.
+HOME_PAGE = 11
 # Pages above the issue's budget, held where they are (a query more fails the test): none any more.
 HELD_AT: dict[str, int] = {}
 ROLES = [Role.ADMINISTRATOR, Role.SOCIAL_WORKER]

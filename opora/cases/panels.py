@@ -21,17 +21,22 @@ from opora.people.selectors import visible_people
 HOME_TASKS = 20
 
 
-def home_tasks(request: HttpRequest) -> dict[str, Any]:
+def home_tasks(request: HttpRequest) -> dict[str, Any] | None:
     """The tasks not yet done in the user's services, each with the people of its case or referral whom the user
-    may see (as My tasks names them): one query for the rows, one each for the people of cases and of referrals."""
+    may see (as My tasks names them): one query for the rows, one each for the people of cases and of referrals,
+    and one to count them when there are more than are shown. Nothing (no empty panel) when there are none."""
     tasks = open_tasks(request.user)
     people = visible_people(request.user)
-    shown = tasks.prefetch_related(
-        Prefetch("case__people", queryset=people), Prefetch("referral__people", queryset=people)
+    shown = list(
+        tasks.prefetch_related(
+            Prefetch("case__people", queryset=people), Prefetch("referral__people", queryset=people)
+        )[:HOME_TASKS]
     )
+    if not shown:
+        return None
     return {
-        "tasks": list(shown[:HOME_TASKS]),
-        "task_count": tasks.count(),
+        "tasks": shown,
+        "task_count": tasks.count() if len(shown) == HOME_TASKS else len(shown),
         "can_complete_tasks": has_permission(request.user, Perm.CASE_WORK),
     }
 
