@@ -12,7 +12,6 @@ from opora.cases.casework.services import case_begin_assessment
 from opora.cases.intake.services import referral_waitlist
 from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Organisation, Role, ServiceKind
-from opora.people.models import Person
 from tests.casework import accept, make_referral
 from tests.conftest import Clock, World, make_person, make_service, make_user
 
@@ -31,10 +30,6 @@ def listed(client: Client, url: str) -> list[Any]:
     if "page" in response.context and "rows" not in response.context:
         return list(response.context["page"])
     return [row.item for row in response.context["rows"]]
-
-
-def child(world: World, name: str) -> Person:
-    return make_person(world.own, name, "Колев")
 
 
 def a_case(world: World, name: str, manager: Any, service: Any = None) -> Case:
@@ -104,9 +99,10 @@ def test_a_worker_sees_what_is_due_this_week_and_what_is_overdue(world: World, c
 
 def test_nothing_due_names_the_next_step(world: World) -> None:
     response = world.client_for(Role.SOCIAL_WORKER).get(reverse("ui:home"))
-    content = response.content.decode()
-    assert reverse("deadlines:my_tasks") in content
     assert response.context["panels"][0]["template"] == "deadlines/_home_due.html"
+    content = response.content.decode()
+    assert "Няма нищо със срок тази седмица и нищо просрочено." in content
+    assert f'class="button" href="{reverse("deadlines:my_tasks")}"' in content
 
 
 def waiting(world: World, service: Any, name: str, days: int, now: datetime.datetime) -> None:
@@ -133,7 +129,8 @@ def test_a_head_sees_her_services_capacity_waiting_list_and_plans_late(world: Wo
     assert row.service == world.own
     assert (row.in_use, row.service.capacity) == (2, 60)
     assert (row.waiting.length, row.waiting.longest_days, row.waiting.median_days) == (4, 40, 25)
-    assert row.due is not None and row.due.plans_late == 1
+    assert row.due is not None
+    assert row.due.plans_late == 1
 
     assert set(listed(client, row.in_use_url)) == set(Case.objects.filter(services=world.own))
     plans = listed(client, row.due.plans_late_url)
@@ -160,7 +157,8 @@ def test_the_administrator_sees_every_service_of_the_organisation_and_no_other(w
     assert set(rows) == {world.own, world.other}
     own, other = rows[world.own], rows[world.other]
     assert (own.in_use, own.waiting.length, other.in_use, other.waiting.length) == (1, 0, 1, 1)
-    assert own.due is not None and other.due is not None
+    assert own.due is not None
+    assert other.due is not None
     # The first case's assessment and plan are past their time; the other's are not yet.
     assert (own.due.overdue, other.due.overdue) == (2, 0)
     assert {item.code for item in listed(client, own.due.overdue_url)} == {
