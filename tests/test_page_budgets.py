@@ -1,5 +1,6 @@
 """Each key page has a query budget that holds at 5 and at 50 rows (issue 8): the case page at most 12
-queries, the person page at most 10, every list at most 8, as the administrator and as a worker.
+queries, the person page at most 10, every list at most 8 (the start page 11, with its panels), as the
+administrator and as a worker.
 
 The rows are what the page lists: the people, referrals, cases and tasks of the register for a list; a
 child's relatives, referrals and cases for the person and family pages; a case's people and tasks for
@@ -31,6 +32,10 @@ CASE_PAGE = 12
 PERSON_PAGE = 10
 LIST_PAGE = 8
 SEARCH_PAGE = 12
+# The start page is a list (its tasks) and the panels of each role (issue 9), a fixed number of queries each
+# however many rows: the caseload by state (1), the due dates of the week and overdue (1), the services'
+# places taken, waiting lists and what is overdue (3): the administrator's 11.
+HOME_PAGE = 11
 # Pages above the issue's budget, held where they are (a query more fails the test): none any more.
 HELD_AT: dict[str, int] = {}
 ROLES = [Role.ADMINISTRATOR, Role.SOCIAL_WORKER]
@@ -96,7 +101,7 @@ def queries_for(world: World, role: str, url: str) -> list[str]:
 
 def key_pages(register: Register) -> dict[str, tuple[str, int]]:
     return {
-        "ui:home": (reverse("ui:home"), LIST_PAGE),
+        "ui:home": (reverse("ui:home"), HOME_PAGE),
         "people list": (reverse("people:person_list"), LIST_PAGE),
         "people search": (reverse("people:person_list") + "?q=Колев", LIST_PAGE),
         # People, referrals and cases: the people search once, then a query each, and their people.

@@ -15,7 +15,7 @@ class CasesConfig(AppConfig):
         from opora.cases.family import cases_of
         from opora.cases.find import find_cases, find_referrals
         from opora.cases.intake.models import PersonLink, Referral, TriageDecision
-        from opora.cases.panels import home_tasks
+        from opora.cases.panels import home_caseload, home_organisation_services, home_services_headed, home_tasks
         from opora.cases.planning.models import (
             Assessment,
             AssessmentDomain,
@@ -40,6 +40,25 @@ class CasesConfig(AppConfig):
 
         # The start page's open tasks, and the menu.
         home_panel("tasks", template="cases/_home_tasks.html", order=100, context=home_tasks)
+        # A worker's caseload (order 20; the time limits put her due dates beside it), a head's services and the
+        # administrator's organisation, above the tasks.
+        home_panel(
+            "caseload", template="cases/_home_caseload.html", order=20, context=home_caseload, permission=Perm.CASE_VIEW
+        )
+        home_panel(
+            "services_headed",
+            template="cases/_home_services.html",
+            order=40,
+            context=home_services_headed,
+            permission=Perm.CASE_APPROVE,
+        )
+        home_panel(
+            "organisation_services",
+            template="cases/_home_services.html",
+            order=50,
+            context=home_organisation_services,
+            permission=Perm.ORGANISATION_MANAGE,
+        )
         menu_entry(
             "referrals",
             label=_("Referrals"),

@@ -15,12 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from opora.access import Perm, scope
 from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
+from opora.cases.casework.selectors import managed_or_on_team
 from opora.cases.models import PlanReview, Referral
 from opora.cases.sections import case_section, provide_next_due, provide_review_due
 from opora.core.due_facts import (
@@ -47,12 +48,6 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 def _last(moves: list[tuple[str, datetime.datetime]], states: tuple[str, ...], since: datetime.datetime | None) -> Any:
     times = [at for state, at in moves if state in states and (since is None or at >= since)]
     return max(times) if times else None
-
-
-def _mine(user: Any) -> Q:
-    """The cases ``user`` manages or is on the team of (asked as a subquery: a join would repeat a case)."""
-    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
-    return Q(case_manager_id=user.pk) | Q(pk__in=on_team)
 
 
 def _facts(
@@ -225,7 +220,7 @@ class CasesDueFacts:
 
     def open_cases_of(self, user: Any, permission: str, *, mine: bool) -> QuerySet[Any, Any]:
         cases = scope(user, Case.objects.filter(state__in=OPEN_STATES), permission)
-        return (cases.filter(_mine(user)) if mine else cases).values("pk")
+        return (cases.filter(managed_or_on_team(user)) if mine else cases).values("pk")
 
     def reachable(self, user: Any, case_ids: Iterable[int], task_ids: Iterable[int]) -> tuple[set[int], set[int]]:
         cases, tasks = list(case_ids), list(task_ids)

@@ -3,7 +3,7 @@ run on (``opora.cases``), so that neither imports the other.
 
 Only types and registries live here, no rule: the facts the rule engine counts from (``CaseFacts``,
 ``TaskFacts``, ``ReferralFacts``), how a list row names a record (``RecordLabel``), what a provider of
-facts answers (``DueFactsProvider``), and three meeting points:
+facts answers (``DueFactsProvider``), and four meeting points:
 
 - ``register_due_facts_provider(provider)``: the app that owns cases and tasks says where their facts are read
   (from its ``AppConfig.ready()``); ``due_facts_provider()`` is that provider. ``on_due_facts_changed(callback)``:
@@ -14,6 +14,8 @@ facts answers (``DueFactsProvider``), and three meeting points:
 - ``show_on_case_page(part)`` / ``on_case_page_part(callback)``: what the time limits show on a case's page
   (the next due dates, the plan's next review date), handed to the app that draws the page, again whichever
   is ready first.
+- ``count_due_per_service(counter)`` / ``due_per_service(...)``: what the time limits count per service (past
+  their time; plans late), for the start page's table of services drawn by the app that owns cases.
 """
 
 import datetime
@@ -264,3 +266,33 @@ def on_case_page_part(callback: Callable[[CasePagePart], None]) -> None:
     _part_listeners.append(callback)
     for part in _parts:
         callback(part)
+
+
+# --- The start page ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceDue:
+    """What the time limits count in one service, for the start page's table of services: the items past their
+    time and the open cases whose support plan is past its time limit, each with the list that shows them."""
+
+    overdue: int
+    overdue_url: str
+    plans_late: int
+    plans_late_url: str
+
+
+# (user, service ids, now) → service id → its counts, as far as the user sees (one query for all the services).
+ServiceDueCounter = Callable[[Any, list[int], datetime.datetime], dict[int, ServiceDue]]
+_service_counters: list[ServiceDueCounter] = []
+
+
+def count_due_per_service(counter: ServiceDueCounter) -> None:
+    """The app that keeps the time limits says how it counts them per service (a second replaces the first)."""
+    _service_counters[:] = [counter]
+
+
+def due_per_service(user: Any, service_ids: list[int], now: datetime.datetime) -> dict[int, ServiceDue] | None:
+    """The counts of ``service_ids`` (a service with nothing due may be missing); None when no app keeps time
+    limits."""
+    return _service_counters[0](user, service_ids, now) if _service_counters else None

@@ -9,14 +9,22 @@ class DeadlinesConfig(AppConfig):
     def ready(self) -> None:
         from opora.access import Perm
         from opora.audit.registry import register
-        from opora.core.due_facts import CasePagePart, on_due_facts_changed, referral_recorded, show_on_case_page
+        from opora.core.due_facts import (
+            CasePagePart,
+            count_due_per_service,
+            on_due_facts_changed,
+            referral_recorded,
+            show_on_case_page,
+        )
         from opora.deadlines import stored
         from opora.deadlines.case_page import deadlines_section, next_due_on_page, review_due_on_page
         from opora.deadlines.context_processors import notifications
         from opora.deadlines.intake import start_intake_tasks
         from opora.deadlines.models import DeadlineRule
+        from opora.deadlines.panels import home_due
         from opora.deadlines.remembered import forget_when_changed
-        from opora.ui.registry import menu_entry
+        from opora.deadlines.selectors import service_due
+        from opora.ui.registry import home_panel, menu_entry
 
         # The tasks of law a referral starts are this app's rules: intake tells it, and knows no rule. Cases and
         # this app meet through the contract of opora.core.due_facts and import nothing of each other.
@@ -42,6 +50,11 @@ class DeadlinesConfig(AppConfig):
         # A changed time limit changes every case's due dates: who changed it, and from what, is kept.
         register(DeadlineRule)
         forget_when_changed()
+
+        # The start page: a worker's due dates beside her caseload; what is overdue in each service, for the table
+        # of services the cases app draws.
+        home_panel("due", template="deadlines/_home_due.html", order=30, context=home_due, permission=Perm.CASE_VIEW)
+        count_due_per_service(service_due)
 
         menu_entry(
             "my_tasks",

@@ -16,10 +16,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from opora.access import Perm, scope, service_ids_with
 from opora.accounts.models import User
-from opora.core.due_facts import RecordLabel, due_facts_provider
+from opora.core.due_facts import RecordLabel, ServiceDue, due_facts_provider
 from opora.deadlines.engine import (
     DueItem,
     RuleValue,
@@ -31,6 +32,7 @@ from opora.deadlines.engine import (
 )
 from opora.deadlines.models import DeadlineRule, Notification, StoredDueItem, rules_version
 from opora.deadlines.remembered import remember_rule_values, remembered_rule_values
+from opora.deadlines.rules import RuleCode
 from opora.organisation.models import Membership, Role, Service
 
 # --- The organisation's values ---------------------------------------------------------------------------
@@ -117,20 +119,84 @@ def my_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
     the administrator's 471 tasks at a million)."""
     open_cases = _open_cases(user, mine=True)
     cases = Q(case__in=open_cases) if open_cases.exists() else Q(pk__in=[])
+    return _stored(user).filter(_mine(user, now, cases))
+
+
+def _mine(user: Any, now: datetime.datetime, cases: Q) -> Q:
+    """The condition of ``my_due`` on the stored items in scope, ``cases`` the condition on the item's case."""
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True) != set())
     shown = Q(shown_from__isnull=True) | Q(shown_from__lte=now)
-    return _stored(user).filter(shown).filter(_theirs(user, cases, led))
+    return shown & _theirs(user, cases, led)
 
 
 def overdue_due(user: Any, now: datetime.datetime) -> QuerySet[StoredDueItem]:
     """Overdue items (as ``overdue_items``): one query. Where the user leads every service they see (the
     administrator, a head), that is everything in scope past its time, read along the index."""
-    overdue = _stored(user).filter(due_at__lt=now)
+    return _stored(user).filter(_overdue(user, now))
+
+
+def _overdue(user: Any, now: datetime.datetime) -> Q:
+    """The condition of ``overdue_due`` on the stored items in scope."""
+    overdue = Q(due_at__lt=now)
     if _leads_all(user):
         return overdue
     cases = Q(case__in=_open_cases(user, mine=True)) | Q(case__in=_open_cases(user, Perm.CASE_APPROVE))
     led = bool(service_ids_with(user, Perm.CASE_APPROVE, person_level=True))
-    return overdue.filter(_theirs(user, cases, led))
+    return overdue & _theirs(user, cases, led)
+
+
+def end_of_week(now: datetime.datetime) -> datetime.datetime:
+    """The end of the calendar week of ``now`` (the Monday after it, at midnight in Sofia)."""
+    today = timezone.localdate(now)
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time()))
+
+
+def due_this_week(items: QuerySet[StoredDueItem], now: datetime.datetime) -> QuerySet[StoredDueItem]:
+    """Of ``items``, those not yet past their time that fall due by the end of this week."""
+    return items.filter(due_at__gte=now, due_at__lt=end_of_week(now))
+
+
+def my_due_counts(user: Any, now: datetime.datetime) -> dict[str, int]:
+    """For the start page: how many of the worker's own items ("My tasks", as ``my_due``) fall due this week,
+    and how many items "Overdue" lists for them (``overdue_due``). One query over the items in scope due by
+    the end of the week (read along the index), counting each condition; the open cases are a subquery (no
+    question first, as ``my_due`` asks to read its page in order)."""
+    mine = _mine(user, now, Q(case__in=_open_cases(user, mine=True)))
+    counts = (
+        _stored(user)
+        .filter(due_at__lt=end_of_week(now))
+        .aggregate(
+            week=Count("pk", filter=mine & Q(due_at__gte=now)),
+            overdue=Count("pk", filter=_overdue(user, now)),
+        )
+    )
+    return {"week": counts["week"], "overdue": counts["overdue"]}
+
+
+def service_due(user: Any, service_ids: list[int], now: datetime.datetime) -> dict[int, ServiceDue]:
+    """Service id → the items of ``service_ids`` past their time and the open cases whose support plan is past
+    its time limit, as the "Overdue" page lists them for ``user`` (filtered by service, and by the plan's
+    limit): one query grouped by the stored services (as ``tally``)."""
+    wanted = set(service_ids)
+    overdue: dict[int, int] = defaultdict(int)
+    plans: dict[int, int] = defaultdict(int)
+    grouped = overdue_due(user, now).order_by().values_list("service_ids", "code").annotate(n=Count("pk"))
+    for ids, code, n in grouped:
+        for service_id in set(ids) & wanted:
+            overdue[service_id] += n
+            if code == RuleCode.SUPPORT_PLAN:
+                plans[service_id] += n
+    page = reverse("deadlines:overdue")
+    return {
+        service_id: ServiceDue(
+            overdue=overdue[service_id],
+            overdue_url=f"{page}?service={service_id}",
+            plans_late=plans[service_id],
+            plans_late_url=f"{page}?service={service_id}&rule={RuleCode.SUPPORT_PLAN.value}",
+        )
+        for service_id in wanted
+    }
 
 
 @dataclass(frozen=True)

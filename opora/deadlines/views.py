@@ -26,6 +26,7 @@ from opora.deadlines.models import rules_version
 from opora.deadlines.rules import BY_LAW, DEFINITIONS, SETTABLE
 from opora.deadlines.selectors import (
     current_rules_version,
+    due_this_week,
     in_order,
     my_due,
     notifications_of,
@@ -98,13 +99,17 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     assigned to them, the earliest first; a page at a time."""
     now = timezone.now()
     mine = my_due(request.user, now)
+    # "This week" (the start page's count): the items not yet past their time that fall due by Sunday.
+    when = "week" if request.GET.get("when") == "week" else ""
+    if when:
+        mine = due_this_week(mine, now)
     counts = mine.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
     page = Paginator(range(counts["total"]), PAGE_SIZE).get_page(request.GET.get("page"))
     shown = in_order(mine)[page.start_index() - 1 : page.end_index()] if counts["total"] else mine.none()
     return render(
         request,
         "deadlines/my_tasks.html",
-        {"rows": rows_of(request.user, shown, now), "page": page, "overdue_count": counts["overdue"]},
+        {"rows": rows_of(request.user, shown, now), "page": page, "overdue_count": counts["overdue"], "when": when},
     )
 
 
@@ -126,6 +131,11 @@ def overdue(request: HttpRequest) -> HttpResponse:
     rows (the counts per worker and per service say how many)."""
     now = timezone.now()
     everything = overdue_due(request.user, now)
+    # One time limit (the start page's count of plans past their time); a task's kind is not one of them.
+    rule = request.GET.get("rule", "")
+    rule = rule if rule in DEFINITIONS else ""
+    if rule:
+        everything = everything.filter(code=rule)
     counts = tally(everything)
     services = list(scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name"))
     workers = list(User.objects.filter(pk__in=list(counts.per_worker)))
@@ -159,6 +169,8 @@ def overdue(request: HttpRequest) -> HttpResponse:
             "worker_id": worker_id,
             "per_worker": _by_count(workers, counts.per_worker),
             "per_service": _by_count(services, counts.per_service),
+            "rule": rule,
+            "rules": [(code, definition.name) for code, definition in DEFINITIONS.items()],
         },
     )
 

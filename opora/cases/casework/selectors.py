@@ -52,6 +52,32 @@ def with_open_cases(services: QuerySet[Service]) -> QuerySet[Service]:
     )
 
 
+def managed_or_on_team(user: Any) -> Q:
+    """The cases ``user`` manages or is on the team of (asked as a subquery: a join would repeat a case)."""
+    on_team = Case.team.through.objects.filter(user_id=user.pk).values("case_id")
+    return Q(case_manager_id=user.pk) | Q(pk__in=on_team)
+
+
+def listed_cases(
+    user: Any, *, service: Service | None = None, states: tuple[str, ...] | None = None, only_mine: bool = False
+) -> QuerySet[Case]:
+    """The cases of the case list: those ``user`` may see, of ``service`` (any of theirs when None), in
+    ``states`` (any when None), and only those they manage or are on the team of when ``only_mine``."""
+    cases = scope(user, Case.objects.all(), Perm.CASE_VIEW)
+    if service is not None:
+        cases = cases.filter(services=service)
+    if states is not None:
+        cases = cases.filter(state__in=states)
+    return cases.filter(managed_or_on_team(user)) if only_mine else cases
+
+
+def caseload(user: Any) -> dict[str, int]:
+    """State → how many of the open cases ``user`` manages or is on the team of are in it (the states with
+    none left out): one grouped query."""
+    rows = listed_cases(user, states=OPEN_STATES, only_mine=True).order_by().values("state").annotate(n=Count("pk"))
+    return {row["state"]: row["n"] for row in rows}
+
+
 def open_tasks(user: Any) -> QuerySet[CaseTask]:
     """The tasks not yet done that the user may see, the most pressing first."""
     return (

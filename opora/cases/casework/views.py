@@ -29,7 +29,7 @@ from opora.accounts.models import User
 from opora.cases.casework.forms import MOVES_WITH_THEIR_OWN_PAGE, CaseMoveForm, CaseTeamForm, TaskCompleteForm
 from opora.cases.casework.hooks import page_context, page_prefetches
 from opora.cases.casework.models import OPEN_STATES, Case, CaseState, CaseTask, CaseTransition
-from opora.cases.casework.selectors import case_staff
+from opora.cases.casework.selectors import case_staff, listed_cases
 from opora.cases.casework.services import case_move, case_team_change, may_move, may_work_on_documents, moves_of
 from opora.cases.casework.services import task_complete as mark_task_done
 from opora.cases.casework.timeline import timeline_page
@@ -121,8 +121,9 @@ def case_team_pick(request: HttpRequest, pk: int) -> JsonResponse:
 
 CASE_FILTERS: dict[str, tuple[str, ...] | None] = {
     "open": OPEN_STATES,
-    "closed": (CaseState.CLOSED,),
     "all": None,
+    # One state (the start page's counts link to them).
+    **{state.value: (state.value,) for state in CaseState},
 }
 
 
@@ -132,12 +133,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     service = chosen_service(request, services)
     state = request.GET.get("state", "open")
     state = state if state in CASE_FILTERS else "open"
-    cases = scope(request.user, Case.objects.all(), Perm.CASE_VIEW).select_related("case_manager")
-    if service is not None:
-        cases = cases.filter(services=service)
-    states = CASE_FILTERS[state]
-    if states is not None:
-        cases = cases.filter(state__in=states)
+    only_mine = request.GET.get("mine") == "1"
+    cases = listed_cases(request.user, service=service, states=CASE_FILTERS[state], only_mine=only_mine)
+    cases = cases.select_related("case_manager")
     cases = with_people(request, cases).prefetch_related(
         Prefetch("services", queryset=Service.objects.order_by("name"))
     )
@@ -145,7 +143,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/case_list.html",
-        {"page": page, "services": services, "service": service, "state": state},
+        {
+            "page": page,
+            "services": services,
+            "service": service,
+            "state": state,
+            "states": CaseState.choices,
+            "only_mine": only_mine,
+        },
     )
 
 

@@ -1,10 +1,12 @@
 """Reads of intake that several pages and services share: the waiting list's order and places, the referrals
 still to be decided, and a person's cases and referrals (the person's page)."""
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from opora.access import Perm, scope
@@ -83,6 +85,46 @@ def waiting_positions(referrals: QuerySet[Referral]) -> dict[int, int]:
     the rows of ``referrals`` only: ``with_waiting_position``)."""
     rows = with_waiting_position(referrals.filter(status=ReferralStatus.WAITING)).only("pk")
     return {row.pk: row.position for row in rows}  # type: ignore[attr-defined]  # annotated above
+
+
+@dataclass(frozen=True)
+class WaitingTimes:
+    """A waiting list's length and how long its referrals have waited, in whole days since received."""
+
+    length: int
+    longest_days: int
+    median_days: int
+
+
+def waiting_times(referrals: QuerySet[Referral], now: datetime.datetime) -> dict[int, WaitingTimes]:
+    """Service id → its waiting list among ``referrals`` (scoped by service: whole lists), for the services that
+    have one: its length, the longest wait and the median wait. One query, whatever the lists' lengths: each
+    list ranked by the time received, and only its middle one or two rows read (with the list's length and its
+    earliest referral)."""
+    by_service = [F("service_id")]
+    ranked = (
+        referrals.filter(status=ReferralStatus.WAITING)
+        .order_by()
+        .annotate(
+            length=Window(Count("pk"), partition_by=by_service),
+            earliest=Window(Min("received_at"), partition_by=by_service),
+            rank=Window(RowNumber(), partition_by=by_service, order_by=[F("received_at").asc(), F("pk").asc()]),
+        )
+    )
+    # The middle row of an odd length, the two middle rows of an even one: (n + 1) / 2 and (n + 2) / 2 in whole
+    # numbers.
+    middle = ranked.filter(Q(rank=(F("length") + 1) / 2) | Q(rank=(F("length") + 2) / 2))
+    rows: dict[int, list[tuple[int, datetime.datetime, datetime.datetime]]] = {}
+    read = middle.values_list("service_id", "length", "earliest", "received_at")
+    for service_id, length, earliest, received_at in read:
+        rows.setdefault(service_id, []).append((length, earliest, received_at))
+    times = {}
+    for service_id, found in rows.items():
+        length, earliest, _received = found[0]
+        waits = [now - received_at for _length, _earliest, received_at in found]
+        median = sum(waits, datetime.timedelta()) / len(waits)
+        times[service_id] = WaitingTimes(length=length, longest_days=(now - earliest).days, median_days=median.days)
+    return times
 
 
 def casework_of(user: Any, person: Person) -> tuple[QuerySet[Case], QuerySet[Referral]]:
