@@ -171,3 +171,50 @@ class PastDateTimeField(forms.DateTimeField):
             raise ValidationError(self.too_early, code="too_early", params={"earliest": _day(self.earliest.date())})
         if wall > timezone.localtime(timezone.now() + self.grace).replace(tzinfo=None):
             raise ValidationError(self.too_late, code="too_late")
+
+
+# --- Fields that apply only with another field's value ------------------------------------------------
+
+
+class ShowWhenMixin:
+    """A form whose fields apply only when another field has one of some values: ``show_when`` maps a field's
+    name to ``(the controlling field, its values)``, e.g. ``{"partner": ("decision", ("redirect",))}``.
+
+    The page marks each such field's wrapper (``{% show_when form "partner" %}``, or ``_form.html`` itself)
+    and ``conditional.js`` hides it and disables its inputs while it does not apply, so that a hidden field is
+    neither seen nor posted. The server is the rule: a value posted for a field that does not apply is
+    dropped (a crafted request, a page without script), and so are its errors, so that a field that is not
+    asked never blocks the save. Without script every field shows, and what is typed in the fields that
+    apply is kept on an error as always."""
+
+    show_when: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {}
+
+    def applies(self, name: str) -> bool:
+        rule = self.show_when.get(name)
+        if rule is None:
+            return True
+        controlling, values = rule
+        cleaned = getattr(self, "cleaned_data", {})
+        return str(cleaned.get(controlling, "")) in values
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}  # type: ignore[misc]
+        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
+        errors: dict[str, Any] = self._errors  # type: ignore[attr-defined]
+        for name in self.show_when:
+            if name in fields and not self.applies(name):
+                errors.pop(name, None)
+                cleaned[name] = _empty_value(fields[name])
+        return cleaned
+
+
+def _empty_value(field: forms.Field) -> Any:
+    if isinstance(field, (forms.ModelMultipleChoiceField, forms.MultipleChoiceField)):
+        return []
+    if isinstance(field, forms.BooleanField):
+        return False
+    if isinstance(field, forms.CharField) or (
+        isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField)
+    ):
+        return ""
+    return None

@@ -5,14 +5,14 @@ carries it as an extra field, checks it, and derives the birth date and sex from
 """
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from opora.core.forms import BirthDateField, DueDateField, IdChoiceField, LifeDateField, parse_id
+from opora.core.forms import BirthDateField, DueDateField, IdChoiceField, LifeDateField, ShowWhenMixin, parse_id
 from opora.core.identifiers import egn_info, validate_lnch
 from opora.core.phones import format_phone, normalise_phone
 from opora.core.widgets import PickOne, use_picker
@@ -105,8 +105,17 @@ class ModelErrorsMixin:
         super().add_error(field, error)  # type: ignore[misc]
 
 
-class PersonForm(ModelErrorsMixin, forms.ModelForm):
-    """Register or edit a person. Errors come back next to their fields and nothing typed is lost."""
+class PersonForm(ShowWhenMixin, ModelErrorsMixin, forms.ModelForm):
+    """Register or edit a person. Errors come back next to their fields and nothing typed is lost. An unborn
+    child's due date and mother show only for an unborn child; the document's country only for a foreign
+    document, the reason for having no number only without one."""
+
+    show_when: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        "due_date": ("kind", (PersonKind.UNBORN,)),
+        "mother": ("kind", (PersonKind.UNBORN,)),
+        "document_country": ("identity_kind", (IdentityKind.FOREIGN,)),
+        "no_identifier_reason": ("identity_kind", (IdentityKind.NONE,)),
+    }
 
     identifier = forms.CharField(
         label=_("Number"),

@@ -3,7 +3,7 @@ write the records and enforce the rules (capacity, the waiting list, what a refe
 the service's own check where it can (``check_referral``), so that the message appears next to the field."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core import signing
@@ -22,6 +22,7 @@ from opora.core.forms import (
     IdChoiceField,
     IdMultipleChoiceField,
     PastDateTimeField,
+    ShowWhenMixin,
     parse_ids,
 )
 from opora.core.widgets import DateTimeInput, PickMany
@@ -225,8 +226,17 @@ class PersonLinkForm(forms.Form):
             field.initial = services[0].pk
 
 
-class TriageForm(forms.Form):
-    """The head of service's decision about a referral; each decision asks for its own details."""
+class TriageForm(ShowWhenMixin, forms.Form):
+    """The head of service's decision about a referral; each decision asks for its own details (and the page
+    shows only those of the decision chosen)."""
+
+    show_when: ClassVar[dict[str, tuple[str, tuple[str, ...]]]] = {
+        "case_manager": ("decision", (Decision.ACCEPT,)),
+        "team": ("decision", (Decision.ACCEPT,)),
+        "override_reason": ("decision", (Decision.ACCEPT,)),
+        "partner": ("decision", (Decision.REDIRECT,)),
+        "decline_ground": ("decision", (Decision.DECLINE,)),
+    }
 
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
     case_manager = IdChoiceField(
