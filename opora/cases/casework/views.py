@@ -36,6 +36,7 @@ from opora.cases.casework.timeline import timeline_page
 from opora.cases.sections import next_due, sections_of
 from opora.core.forms import parse_id
 from opora.core.pagination import capped_page
+from opora.core.sorting import ListOrder
 from opora.organisation.models import Service
 from opora.people.models import Person
 from opora.people.selectors import visible_people
@@ -127,6 +128,18 @@ CASE_FILTERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+# The columns the case list may be sorted by; the newest first unless asked otherwise.
+CASE_ORDER = ListOrder(
+    columns={
+        "number": ("id",),
+        "manager": ("case_manager__last_name", "case_manager__first_name"),
+        "state": ("state",),
+        "opened": ("opened_at",),
+    },
+    default="-opened",
+)
+
+
 @require(Perm.CASE_VIEW)
 def case_list(request: HttpRequest) -> HttpResponse:
     services = scope(request.user, Service.objects.all(), Perm.CASE_VIEW).order_by("name")
@@ -139,12 +152,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = with_people(request, cases).prefetch_related(
         Prefetch("services", queryset=Service.objects.order_by("name"))
     )
-    page = capped_page(cases.order_by("-opened_at", "-pk"), PAGE_SIZE, request.GET.get("page"))
+    sorted_by = CASE_ORDER.chosen(request)
+    page = capped_page(sorted_by.apply(cases), PAGE_SIZE, request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
         {
             "page": page,
+            "sorted": sorted_by,
             "services": services,
             "service": service,
             "state": state,

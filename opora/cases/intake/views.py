@@ -57,6 +57,7 @@ from opora.cases.intake.services import (
 from opora.core.conflicts import StaleEdit, conflict, differences
 from opora.core.forms import parse_ids
 from opora.core.pagination import capped_page
+from opora.core.sorting import ListOrder
 from opora.organisation.models import Service
 from opora.people.links import offered_person
 from opora.people.models import Person
@@ -76,6 +77,13 @@ STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+# The columns the referral list may be sorted by; the newest first unless asked otherwise.
+REFERRAL_ORDER = ListOrder(
+    columns={"number": ("id",), "service": ("service__name",), "status": ("status",), "received": ("received_at",)},
+    default="-received",
+)
+
+
 @require(Perm.REFERRAL_VIEW)
 def referral_list(request: HttpRequest) -> HttpResponse:
     services = scope(request.user, Service.objects.all(), Perm.REFERRAL_VIEW).order_by("name")
@@ -88,9 +96,10 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     wanted = STATUS_FILTERS[status]
     if wanted is not None:
         referrals = referrals.filter(status__in=wanted)
+    sorted_by = REFERRAL_ORDER.chosen(request)
     # Counted up to a cap: an exact count of a national register's referrals would cost more than the page.
     page = capped_page(
-        with_people(request, referrals.order_by("-received_at", "-pk")), PAGE_SIZE, request.GET.get("page")
+        with_people(request, sorted_by.apply(referrals)), PAGE_SIZE, request.GET.get("page")
     )
     # The places on the waiting lists of this page's rows, counted in the database for them only (the capped
     # count above is left without them).
@@ -102,6 +111,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         "cases/referral_list.html",
         {
             "page": page,
+            "sorted": sorted_by,
             "services": services,
             "service": service,
             "status": status,
