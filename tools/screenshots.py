@@ -247,6 +247,8 @@ def shots(ids: dict[str, int]) -> list[Shot]:
         ),
         Shot("waiting", HEAD, "/referrals/waiting/"),
         Shot("case", WORKER, f"/cases/{case}/"),
+        Shot("case-timeline", WORKER, f"/cases/{case}/?tab=timeline"),
+        Shot("search", WORKER, "/search/?q=%D0%9A%D0%BE%D0%BB"),
         Shot("plan", WORKER, f"/plans/{plan}/"),
         Shot("my-tasks", WORKER, "/my-tasks/"),
         Shot("overdue", HEAD, "/overdue/"),
