@@ -98,9 +98,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         referrals = referrals.filter(status__in=wanted)
     sorted_by = REFERRAL_ORDER.chosen(request)
     # Counted up to a cap: an exact count of a national register's referrals would cost more than the page.
-    page = capped_page(
-        with_people(request, sorted_by.apply(referrals)), PAGE_SIZE, request.GET.get("page")
-    )
+    page = capped_page(with_people(request, sorted_by.apply(referrals)), PAGE_SIZE, request.GET.get("page"))
     # The places on the waiting lists of this page's rows, counted in the database for them only (the capped
     # count above is left without them).
     positions = waiting_positions(Referral.objects.filter(pk__in=[referral.pk for referral in page]))
