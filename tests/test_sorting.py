@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opora.cases.casework.models import Case
+from opora.cases.casework.services import case_begin_assessment
 from opora.cases.intake.models import Referral
 from opora.organisation.models import Role
 from tests.casework import accept, make_referral
@@ -44,17 +45,19 @@ def test_the_case_list_is_newest_first_unless_asked(world: World, cases: list[Ca
     assert listed(world, "cases:case_list", sort="-opened") == newest_first
 
 
-def test_the_case_list_sorts_by_number_and_by_case_manager(world: World, cases: list[Case]) -> None:
+def test_the_case_list_sorts_by_number_and_by_state(world: World, cases: list[Case]) -> None:
     by_number = sorted(case.pk for case in cases)
     assert listed(world, "cases:case_list", sort="number") == by_number
     assert listed(world, "cases:case_list", sort="-number") == by_number[::-1]
-    # The head and the social worker share the last name "Тестов": by first name, Head before Social_worker;
-    # the ties by number.
-    assert listed(world, "cases:case_list", sort="manager") == [cases[0].pk, cases[1].pk, cases[2].pk]
-    assert listed(world, "cases:case_list", sort="-manager") == [cases[2].pk, cases[1].pk, cases[0].pk]
+    case_begin_assessment(case=cases[2], by=world.users[Role.SOCIAL_WORKER])
+    # "accepted" before "assessment"; the ties by number.
+    assert listed(world, "cases:case_list", sort="state") == [cases[0].pk, cases[1].pk, cases[2].pk]
+    assert listed(world, "cases:case_list", sort="-state") == [cases[2].pk, cases[1].pk, cases[0].pk]
 
 
-@pytest.mark.parametrize("junk", ["people", "-", "--opened", "case_manager__password", "' OR 1=1", "x" * 500])
+@pytest.mark.parametrize(
+    "junk", ["people", "-", "--opened", "manager", "case_manager__password", "' OR 1=1", "x" * 500]
+)
 def test_a_sort_the_list_does_not_declare_is_its_default_order(world: World, cases: list[Case], junk: str) -> None:
     assert listed(world, "cases:case_list", sort=junk) == [case.pk for case in reversed(cases)]
 

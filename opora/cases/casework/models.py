@@ -129,6 +129,8 @@ class Case(models.Model):
             models.Index(fields=["state"], name="case_state"),
             # The case list's order: its page is read along the index, never sorted from the whole table.
             models.Index(fields=["-opened_at", "-id"], name="case_list_order"),
+            # The case list sorted by state (opora.core.sorting: every order ends with the id).
+            models.Index(fields=["state", "id"], name="case_list_by_state"),
         ]
 
     def __str__(self) -> str:

@@ -128,16 +128,9 @@ CASE_FILTERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
-# The columns the case list may be sorted by; the newest first unless asked otherwise.
-CASE_ORDER = ListOrder(
-    columns={
-        "number": ("id",),
-        "manager": ("case_manager__last_name", "case_manager__first_name"),
-        "state": ("state",),
-        "opened": ("opened_at",),
-    },
-    default="-opened",
-)
+# The columns the case list may be sorted by, each along an index (a national register's cases are never
+# sorted whole to show one page of them); the newest first unless asked otherwise.
+CASE_ORDER = ListOrder(columns={"number": ("id",), "state": ("state",), "opened": ("opened_at",)}, default="-opened")
 
 
 @require(Perm.CASE_VIEW)

@@ -186,6 +186,8 @@ class Referral(models.Model):
             ),
             # The referral list's order: its page is read along the index, never sorted from the whole table.
             models.Index(fields=["-received_at", "-id"], name="referral_list_order"),
+            # The referral list sorted by status (opora.core.sorting: every order ends with the id).
+            models.Index(fields=["status", "id"], name="referral_list_by_status"),
         ]
 
     def __str__(self) -> str:

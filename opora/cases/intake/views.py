@@ -77,10 +77,10 @@ STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
-# The columns the referral list may be sorted by; the newest first unless asked otherwise.
+# The columns the referral list may be sorted by, each along an index (never the whole register sorted to show
+# one page); the newest first unless asked otherwise.
 REFERRAL_ORDER = ListOrder(
-    columns={"number": ("id",), "service": ("service__name",), "status": ("status",), "received": ("received_at",)},
-    default="-received",
+    columns={"number": ("id",), "status": ("status",), "received": ("received_at",)}, default="-received"
 )
 
 
