@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "opora.people",
     "opora.cases",
     "opora.deadlines",
+    "opora.contacts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

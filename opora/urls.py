@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("opora.people.urls")),
     path("", include("opora.cases.urls")),
     path("", include("opora.deadlines.urls")),
+    path("", include("opora.contacts.urls")),
     path("", include("opora.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),

@@ -27,6 +27,7 @@ from django.db.models import Model
 from django.http.response import HttpResponseBase
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from django.utils.http import int_to_base36
 
 from opora.accounts.models import User
@@ -35,6 +36,8 @@ from opora.cases.casework.models import Case, CaseTask
 from opora.cases.intake.models import Referral, ReferralKind, ReferralSource
 from opora.cases.planning.models import Assessment, GoalStatus, PlanReview, SupportPlan
 from opora.cases.planning.services import plan_review_record
+from opora.contacts.models import Contact, ContactKind, ContactPlace
+from opora.contacts.services import contact_book
 from opora.organisation.models import Membership, Organisation, Programme, Role, RolePolicy, Service, ServiceKind
 from opora.people.models import Household, HouseholdMember, Person, Relationship, RelationshipKind
 from opora.people.services import household_create, relationship_add
@@ -141,6 +144,11 @@ EXPECTED: dict[str, Row] = {
     "cases:case_team_edit": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
     "cases:case_team_pick": Row(LOGIN, HEADS, OTHER_SERVICES_HEADS),
     "cases:task_complete": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    # Contacts: read as the case, booked and recorded by its workers; a worker's week by those who read cases.
+    "contacts:calendar": Row(LOGIN, CASE_READERS),
+    "contacts:case_contacts": Row(LOGIN, CASE_READERS, OTHER_SERVICES_CASE_READERS),
+    "contacts:contact_book": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
+    "contacts:contact_outcome": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
     # The needs assessment, the support plan and reviews: read as the case; written by its workers; approved
     # by the head. The pages about a case take the case; the others a version of the document.
     "cases:case_assessment": Row(LOGIN, CASE_WORKERS, OTHER_SERVICES_CASE_WORKERS),
@@ -291,6 +299,8 @@ class Matrix:
     assessments: dict[str, Assessment]
     plans: dict[str, SupportPlan]
     reviews: dict[str, PlanReview]
+    # In each case: a contact booked for tomorrow.
+    contacts: dict[str, Contact]
 
     @property
     def outsider(self) -> User:
@@ -330,6 +340,7 @@ def build_matrix() -> Matrix:
         assessments={},
         plans={},
         reviews={},
+        contacts={},
     )
     for where, service, surname, her_surname in (
         (OWN, world.own, "Колев", "Колева"),
@@ -387,6 +398,17 @@ def add_casework(built: Matrix, where: str, service: Service, child: Person) -> 
     )
     built.requests[where] = request
     built.tasks[where] = request.tasks.get()
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    built.contacts[where] = contact_book(
+        case=built.cases[where],
+        kind=ContactKind.INDIVIDUAL,
+        starts_at=tomorrow,
+        ends_at=tomorrow + datetime.timedelta(hours=1),
+        place=ContactPlace.HOME,
+        staff=[manager],
+        participants=[child],
+        by=admin,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -440,6 +462,9 @@ RECORDS: dict[str, Callable[[Matrix, str], Model]] = {
     "cases:case_team_edit": lambda m, where: m.cases[where],
     "cases:case_team_pick": lambda m, where: m.cases[where],
     "cases:task_complete": lambda m, where: m.tasks[where],
+    "contacts:case_contacts": lambda m, where: m.cases[where],
+    "contacts:contact_book": lambda m, where: m.cases[where],
+    "contacts:contact_outcome": lambda m, where: m.contacts[where],
     "cases:case_assessment": lambda m, where: m.cases[where],
     "cases:case_plan": lambda m, where: m.cases[where],
     "cases:case_review": lambda m, where: m.cases[where],
@@ -663,12 +688,26 @@ def test_the_administrator_gets_404_for_another_organisations_records(matrix: Ma
             case=case, by=worker, reviewed_on=datetime.date.today(), summary="Напредък.", progress=progress
         )
     }
-    # The pages that add a relation or a household are pages about the person.
-    record = (
-        child
-        if name in {"people:relationship_create", "people:household_member_create"}
-        else records[name.split(":")[-1].split("_")[0]]
-    )
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    records |= {
+        "contact": contact_book(
+            case=case,
+            kind=ContactKind.HOME_VISIT,
+            starts_at=tomorrow,
+            ends_at=tomorrow + datetime.timedelta(hours=1),
+            place=ContactPlace.HOME,
+            staff=[worker],
+            participants=[child],
+            by=admin_elsewhere,
+        )
+    }
+    # The pages that add a relation or a household are pages about the person; booking a contact, the case.
+    about = {
+        "people:relationship_create": child,
+        "people:household_member_create": child,
+        "contacts:contact_book": case,
+    }
+    record = about.get(name) or records[name.split(":")[-1].split("_")[0]]
 
     response = client_for(matrix.world.users[ADMIN]).get(reverse(name, kwargs={"pk": record.pk}))
 

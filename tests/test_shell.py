@@ -10,10 +10,10 @@ from opora.access import Perm
 from opora.organisation.models import Role
 from tests.conftest import World
 
-# Each role's menu, in its groups: my work (Home, My tasks, Overdue, Notifications, My security), people,
+# Each role's menu, in its groups: my work (Home, Calendar, My tasks, Overdue, Notifications, My security), people,
 # intake (Referrals), cases, and the organisation (Services, Programmes, Staff, Organisation, Time limits,
 # Audit trail) — each entry when the role has its permission, as when the base template listed them by hand.
-MY_WORK = ["ui:home", "deadlines:my_tasks", "deadlines:overdue"]
+MY_WORK = ["ui:home", "contacts:calendar", "deadlines:my_tasks", "deadlines:overdue"]
 EVERYONE = ["deadlines:notification_list", "mfa_index"]
 CASE_WORK_MENU = [
     *MY_WORK,

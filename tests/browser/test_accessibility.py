@@ -101,7 +101,7 @@ def test_phone_layout_has_no_sideways_scrolling(new_context: CreateContextCallba
     # The menu is folded behind its button, which opens it; then every item of the main menu (and the
     # header's buttons) is on the screen, not beyond its edge.
     links = page.locator("#sidebar nav a")
-    expect(links).to_have_count(14)
+    expect(links).to_have_count(15)
     for link in links.all():
         expect(link).to_be_hidden()
     toggle = page.get_by_role("button", name=bg("Menu"))
@@ -109,7 +109,7 @@ def test_phone_layout_has_no_sideways_scrolling(new_context: CreateContextCallba
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     links = page.get_by_role("navigation", name=bg("Main menu")).get_by_role("link")
-    expect(links).to_have_count(14)
+    expect(links).to_have_count(15)
     assert overflow(page) <= 0
     header_items = [*links.all(), page.locator(".language button"), page.locator(".logout button")]
     for item in header_items:
@@ -186,6 +186,6 @@ def test_without_script_the_phone_menu_stays_open_and_toasts_have_no_dead_button
     # The menu button needs the script too: without it there is no button and the menu is simply there.
     expect(page.locator("[data-menu-toggle]")).to_be_hidden()
     links = page.get_by_role("navigation", name=bg("Main menu")).get_by_role("link")
-    expect(links).to_have_count(14)
+    expect(links).to_have_count(15)
     expect(links.first).to_be_visible()
     assert overflow(page) <= 0

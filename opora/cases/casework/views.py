@@ -162,7 +162,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_for_page(request: HttpRequest, pk: int, permission: str) -> Case:
+def _case_for_page(request: HttpRequest, pk: int, permission: str, *, with_team: bool = True) -> Case:
     """The case with what its page shows and its due dates are worked out from, one query per kind: its
     services, team, history and reviews (through the user's scope, as every read); and whether the user may
     see its referral, asked with the case."""
@@ -178,7 +178,8 @@ def _case_for_page(request: HttpRequest, pk: int, permission: str) -> Case:
         .annotate(referral_in_scope=Exists(referral_in_scope))
         .prefetch_related(
             Prefetch("services", queryset=Service.objects.order_by("name")),
-            Prefetch("team", queryset=User.objects.order_by("first_name", "last_name")),
+            # The team is shown on the overview only (the other tabs spend the query on what they show).
+            *([Prefetch("team", queryset=User.objects.order_by("first_name", "last_name"))] if with_team else []),
             Prefetch(
                 "transitions",
                 queryset=scope(user, CaseTransition.objects.all(), Perm.CASE_VIEW)
@@ -249,8 +250,9 @@ def _case_page(request: HttpRequest, case: Case, form: CaseMoveForm, tab: str = 
 
 @require(Perm.CASE_VIEW)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case_for_page(request, pk, Perm.CASE_VIEW)
-    return _case_page(request, case, CaseMoveForm(state=case.state), _case_tab(request))
+    tab = _case_tab(request)
+    case = _case_for_page(request, pk, Perm.CASE_VIEW, with_team=tab == "overview")
+    return _case_page(request, case, CaseMoveForm(state=case.state), tab)
 
 
 @require(Perm.CASE_WORK)
